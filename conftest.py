@@ -1,0 +1,78 @@
+"""Shared test fixtures: workspaces, members, API clients and the browser set-up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright + ORM in one test
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason="Debian chromium is not installed (scripts/test installs it)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def make_workspace(db: None) -> Callable[..., Any]:
+    """Create a workspace with an owner user; returns the owner's Principal."""
+    from tobloop.platform import facade
+
+    counter = {"n": 0}
+
+    def make(slug: str | None = None, role: str = "owner", **kwargs: Any) -> Any:
+        counter["n"] += 1
+        slug = slug or f"ws{counter['n']}"
+        facade.create_workspace(name=f"Workspace {slug}", slug=slug, **kwargs)
+        return member(slug, f"{slug}-{role}", role)
+
+    return make
+
+
+def member(slug: str, username: str, role: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    from tobloop.platform import facade
+
+    uid = facade.create_user(username=username, password="pw")
+    facade.add_member(workspace_slug=slug, user_id=uid, role=role)
+    return facade.principal_for_user(get_user_model().objects.get(pk=uid), slug)
+
+
+@pytest.fixture
+def add_member(db: None) -> Callable[[str, str, str], Any]:
+    return member
+
+
+@pytest.fixture
+def api_key(db: None) -> Callable[..., str]:
+    from tobloop.platform import facade
+
+    def make(principal: Any, scopes: str = "read,write,admin") -> str:
+        return facade.create_api_key(workspace_id=principal.workspace_id, scopes=scopes).key
+
+    return make

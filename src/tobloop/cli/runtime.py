@@ -1,0 +1,107 @@
+"""Start-up of Django for the CLI, output in text or JSON, and exit codes.
+
+Exit codes (docs/cli.md): 0 done; 1 failed; 2 usage error; 3 an import that stored every
+valid row but rejected some. With ``--json`` stdout carries exactly one JSON document and
+everything else (progress, logs, warnings) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+def setup_django(migrate: bool = True) -> None:
+    """Configure Django once; create and migrate the data directory on first use."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tobloop.config.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    if migrate:
+        ensure_migrated()
+
+
+def ensure_migrated() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def fail(
+    message: str,
+    *,
+    as_json: bool,
+    code: str = "failed",
+    details: list[dict[str, Any]] | None = None,
+    exit_code: int = EXIT_FAILED,
+) -> NoReturn:
+    if as_json:
+        emit_json({"error": {"code": code, "message": message, "details": details or []}})
+    else:
+        err_console.print(f"[bold red]error:[/] {message}")
+        for d in details or []:
+            err_console.print(f"  {'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}")
+    raise typer.Exit(exit_code)
+
+
+def resolve_workspace(slug: str | None, *, as_json: bool) -> str:
+    """``--workspace`` or the only workspace, else the demo's; a clear error otherwise."""
+    from tobloop.platform.facade import list_workspaces
+
+    if slug:
+        return slug
+    all_ws = list_workspaces()
+    if len(all_ws) == 1:
+        return all_ws[0].slug
+    demos = [w for w in all_ws if w.is_demo]
+    if demos:
+        return demos[0].slug
+    if not all_ws:
+        fail(
+            "there is no workspace yet: run `tobloop workspace create NAME` or `tobloop demo`",
+            as_json=as_json,
+            code="no_workspace",
+            exit_code=EXIT_FAILED,
+        )
+    fail(
+        "several workspaces exist: name one with --workspace SLUG",
+        as_json=as_json,
+        code="workspace_required",
+        exit_code=EXIT_USAGE,
+    )

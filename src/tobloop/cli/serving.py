@@ -1,0 +1,25 @@
+"""Serving the WSGI application with granian; static files come through WhiteNoise."""
+
+from __future__ import annotations
+
+import os
+
+from tobloop.cli.runtime import err_console
+
+
+def run_server(*, host: str, port: int, workers: int = 1) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    # Worker processes import the app afresh and need the same settings module.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tobloop.config.settings")
+    err_console.print(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    Granian(
+        "tobloop.config.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        log_level=LogLevels.warning,
+    ).serve()

@@ -1,0 +1,158 @@
+"""REST endpoints for the workspace itself: settings, API keys, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from tobloop.platform.contracts import Principal
+from tobloop.platform.logic import apikeys, workspaces
+from tobloop.platform.models import AuditEvent
+from tobloop.platform.permissions import require
+
+router = Router(tags=["workspace"])
+
+
+class WorkspaceOut(Schema):
+    slug: str
+    name: str
+    currency: str
+    timezone: str
+    thresholds: dict[str, Any]
+
+
+class KeyIn(Schema):
+    name: str = ""
+    scopes: list[str] = ["read"]
+    write_key: bool = False
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class KeyCreatedOut(Schema):
+    key: str
+    prefix: str
+    scopes: list[str]
+    expires_at: datetime | None
+
+
+class KeyOut(Schema):
+    id: int
+    name: str
+    kind: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyList(Schema):
+    items: list[KeyOut]
+    count: int
+
+
+class AuditOut(Schema):
+    id: int
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: datetime
+
+
+class AuditList(Schema):
+    items: list[AuditOut]
+    count: int
+
+
+class AuditQuery(Schema):
+    object_type: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+def _principal(request: HttpRequest) -> Principal:
+    principal = request.auth  # type: ignore[attr-defined]
+    assert isinstance(principal, Principal)
+    return principal
+
+
+def _workspace_out(p: Principal) -> dict[str, Any]:
+    ws = p.workspace
+    return {
+        "slug": ws.slug,
+        "name": ws.name,
+        "currency": ws.currency,
+        "timezone": ws.timezone,
+        "thresholds": ws.thresholds.to_json(),
+    }
+
+
+@router.get("/workspace", response=WorkspaceOut, summary="The workspace of the caller")
+def get_workspace(request: HttpRequest) -> dict[str, Any]:
+    principal = _principal(request)
+    require(principal.scopes, "platform", "read")
+    return _workspace_out(principal)
+
+
+@router.patch(
+    "/workspace/thresholds",
+    response=WorkspaceOut,
+    summary="Change playbook thresholds (re-derives segments)",
+)
+def patch_thresholds(request: HttpRequest, payload: dict[str, Any]) -> dict[str, Any]:
+    principal = _principal(request)
+    info = workspaces.update_thresholds(principal, payload)
+    return _workspace_out(Principal(workspace=info, label=principal.label, scopes=principal.scopes))
+
+
+@router.get("/api-keys", response=KeyList, summary="API keys (secrets are never shown)")
+def list_keys(request: HttpRequest) -> dict[str, Any]:
+    rows = apikeys.list_api_keys(_principal(request))
+    return {"items": rows, "count": len(rows)}
+
+
+@router.post("/api-keys", response={201: KeyCreatedOut}, summary="Make a key (shown once)")
+def create_key(request: HttpRequest, payload: KeyIn) -> Status[Any]:
+    principal = _principal(request)
+    require(principal.scopes, "platform", "admin")
+    created = apikeys.create_api_key(
+        workspace_id=principal.workspace_id,
+        scopes=payload.scopes,
+        name=payload.name,
+        write_key=payload.write_key,
+        expires_in_days=payload.expires_in_days,
+        created_by=principal,
+    )
+    return Status(
+        201,
+        {
+            "key": created.key,
+            "prefix": created.prefix,
+            "scopes": list(created.scopes),
+            "expires_at": created.expires_at,
+        },
+    )
+
+
+@router.delete("/api-keys/{int:key_id}", response={204: None}, summary="Revoke a key")
+def revoke_key(request: HttpRequest, key_id: int) -> Status[Any]:
+    apikeys.revoke_api_key(_principal(request), key_id)
+    return Status(204, None)
+
+
+@router.get("/audit", response=AuditList, summary="The audit log, newest first")
+def list_audit(request: HttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
+    principal = _principal(request)
+    require(principal.scopes, "platform", "admin")
+    qs = AuditEvent.objects.for_workspace(principal.workspace_id)
+    if q.object_type:
+        qs = qs.filter(object_type=q.object_type)
+    return {"items": list(qs[q.offset : q.offset + q.limit]), "count": qs.count()}

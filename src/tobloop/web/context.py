@@ -1,0 +1,34 @@
+"""Template context: the navigation of every module and the user's workspaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from tobloop.platform.facade import workspaces_of
+
+# (url name suffix, label, built). Modules not built yet stay hidden from the navigation.
+MODULES: list[tuple[str, Any, bool]] = [
+    ("overview", _("Overview"), False),
+    ("accounts", _("Accounts"), True),
+    ("revenue", _("Revenue"), False),
+    ("analytics", _("Analytics"), False),
+    ("success", _("Success"), False),
+    ("requirements", _("Requirements"), False),
+    ("ecosystem", _("Ecosystem"), False),
+    ("pricing", _("Pricing & quotes"), False),
+    ("settings", _("Settings"), True),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    principal = getattr(request, "principal", None)
+    user = getattr(request, "user", None)
+    return {
+        "nav_modules": [(key, label) for key, label, built in MODULES if built],
+        "current_workspace": principal.workspace if principal else None,
+        "current_role": principal.role if principal else None,
+        "my_workspaces": workspaces_of(user) if user is not None else [],
+    }

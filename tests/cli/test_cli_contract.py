@@ -1,0 +1,74 @@
+"""The scriptable CLI contract (docs/cli.md), run as a user would: a real `tobloop` process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TOBLOOP = [sys.executable, "-m", "tobloop.cli.app"]
+
+
+def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TOBLOOP_DATA_DIR": str(data_dir)}
+    env.pop("DATABASE_URL", None)  # the CLI tests use the embedded default
+    return subprocess.run([*TOBLOOP, *args], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_workspace_apikey_and_import(data_dir: Path, tmp_path: Path) -> None:
+    r = run(["workspace", "create", "Acme Corp", "--json"], data_dir)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"workspace": {"slug": "acme-corp", "name": "Acme Corp",
+                                                  "currency": "CNY",
+                                                  "timezone": "Asia/Shanghai"}}
+    r = run(["apikey", "create", "--workspace", "acme-corp", "--scopes", "read,accounts:write",
+             "--json"], data_dir)
+    doc = json.loads(r.stdout)
+    assert doc["key"].startswith(doc["prefix"])
+    assert doc["scopes"] == ["accounts:write", "read"]
+    r = run(["apikey", "create", "--scopes", "read"], data_dir)
+    assert r.returncode == 0
+    assert r.stdout.strip().splitlines()[-1].startswith("tbk_")
+    r = run(["apikey", "create", "--write-key"], data_dir)
+    assert r.stdout.strip().splitlines()[-1].startswith("tbw_")
+    r = run(["apikey", "create", "--scopes", "bogus", "--json"], data_dir)
+    assert r.returncode == 2
+    assert json.loads(r.stdout)["error"]["code"] == "invalid_scopes"
+
+    csv = tmp_path / "accounts.csv"
+    csv.write_text("external_id,name,headcount\nA1,Acme,50\nA2,Beta,lots\n", encoding="utf-8")
+    r = run(["import", "accounts", str(csv), "--json"], data_dir)
+    assert r.returncode == 3, r.stderr
+    report = json.loads(r.stdout)
+    assert report["created"] == 1
+    assert report["rejected"] == [{"row": 3, "column": "headcount", "value": "lots",
+                                   "reason": report["rejected"][0]["reason"]}]
+    r = run(["import", "accounts", str(csv), "--json"], data_dir)
+    assert json.loads(r.stdout)["created"] == 0
+
+
+def test_errors_without_a_workspace(data_dir: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "a.csv"
+    csv.write_text("external_id,name\nA1,Acme\n")
+    r = run(["import", "accounts", str(csv), "--json"], data_dir)
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["error"]["code"] == "no_workspace"
+    r = run(["import", "accounts", str(tmp_path / "missing.csv"), "--workspace", "x"], data_dir)
+    assert r.returncode != 0
+
+
+def test_help_lists_commands(data_dir: Path) -> None:
+    r = run(["--help"], data_dir)
+    assert r.returncode == 0
+    for word in ("demo", "serve", "import", "workspace", "user", "apikey"):
+        assert word in r.stdout
