@@ -21,7 +21,7 @@ ensure_venv() {
     echo "Installing tobloop${extras:+ [$extras]} into .venv (first run takes a few minutes)…" >&2
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}" 2>&1 \
       | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
-    "$VENV/bin/python" -c "import tobloop, django, ninja" \
+    "$VENV/bin/python" -c "import tobloop.cli, django, duckdb" \
       || { echo "installation failed" >&2; exit 1; }
     echo "$want" > "$stamp"
   fi

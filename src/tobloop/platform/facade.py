@@ -19,6 +19,7 @@ from tobloop.platform.logic.members import (
 from tobloop.platform.logic.workspaces import (
     create_workspace,
     get_workspace,
+    get_workspace_by_id,
     list_workspaces,
     update_thresholds,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "create_user",
     "create_workspace",
     "get_workspace",
+    "get_workspace_by_id",
     "list_api_keys",
     "list_workspaces",
     "on_thresholds_changed",

@@ -40,6 +40,13 @@ def get_workspace(slug: str) -> WorkspaceInfo:
         raise NotFound(f"no workspace with slug {slug!r}", code="workspace_not_found") from None
 
 
+def get_workspace_by_id(workspace_id: int) -> WorkspaceInfo:
+    try:
+        return workspace_info(Workspace.objects.get(pk=workspace_id))
+    except Workspace.DoesNotExist:
+        raise NotFound(f"no workspace with id {workspace_id}", code="workspace_not_found") from None
+
+
 def list_workspaces() -> list[WorkspaceInfo]:
     return [workspace_info(ws) for ws in Workspace.objects.order_by("slug")]
 
