@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tobloop.platform.contracts import Principal
-from tobloop.platform.logic import apikeys, workspaces
+from tobloop.platform.logic import apikeys, members, workspaces
 from tobloop.platform.models import AuditEvent
 from tobloop.platform.permissions import require
 
@@ -156,3 +156,35 @@ def list_audit(request: HttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
     if q.object_type:
         qs = qs.filter(object_type=q.object_type)
     return {"items": list(qs[q.offset : q.offset + q.limit]), "count": qs.count()}
+
+
+class MemberOut(Schema):
+    username: str
+    role: str
+
+
+class MemberList(Schema):
+    items: list[MemberOut]
+    count: int
+
+
+class RoleIn(Schema):
+    role: str
+
+
+@router.get("/members", response=MemberList, summary="Members and their roles")
+def list_members(request: HttpRequest) -> dict[str, Any]:
+    rows = members.list_members(_principal(request))
+    return {"items": [{"username": u, "role": r} for u, r in rows], "count": len(rows)}
+
+
+@router.put("/members/{username}", response=MemberOut, summary="Add a member or change a role")
+def put_member(request: HttpRequest, username: str, payload: RoleIn) -> dict[str, Any]:
+    members.set_member_role(_principal(request), username, payload.role)
+    return {"username": username, "role": payload.role}
+
+
+@router.delete("/members/{username}", response={204: None}, summary="Remove a member")
+def delete_member(request: HttpRequest, username: str) -> Status[Any]:
+    members.remove_member(_principal(request), username)
+    return Status(204, None)

@@ -6,11 +6,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from tobloop.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from tobloop.kernel.errors import (
+    Conflict,
+    ErrorDetail,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from tobloop.platform.contracts import Principal
+from tobloop.platform.logic.audit import record_audit
 from tobloop.platform.logic.workspaces import workspace_info
 from tobloop.platform.models import Membership, Role, Workspace
-from tobloop.platform.permissions import ROLE_SCOPES
+from tobloop.platform.permissions import ROLE_SCOPES, require
 
 
 @transaction.atomic
@@ -31,14 +39,77 @@ def create_user(*, username: str, password: str, email: str = "", is_staff: bool
 
 
 @transaction.atomic
-def add_member(*, workspace_slug: str, user_id: int, role: str) -> None:
+def add_member(
+    *, workspace_slug: str, user_id: int, role: str, actor: Principal | None = None
+) -> None:
+    """Make a user a member (or change their role); audited when an actor is given."""
     if role not in Role.values:
-        raise InvalidInput(f"unknown role {role!r}; one of {', '.join(Role.values)}")
+        raise InvalidInput(
+            f"unknown role {role!r}; one of {', '.join(Role.values)}",
+            details=[ErrorDetail(("role",), "unknown role")],
+        )
     try:
         ws = Workspace.objects.get(slug=workspace_slug)
     except Workspace.DoesNotExist:
         raise NotFound(f"no workspace with slug {workspace_slug!r}") from None
+    old = Membership.objects.for_workspace(ws.pk).filter(user_id=user_id).first()
     Membership.objects.update_or_create(workspace=ws, user_id=user_id, defaults={"role": role})
+    if actor is not None and (old is None or old.role != role):
+        record_audit(
+            actor,
+            action="create" if old is None else "update",
+            object_type="membership",
+            object_id=user_id,
+            object_repr=str(get_user_model().objects.get(pk=user_id)),
+            before={"role": old.role} if old else None,
+            after={"role": role},
+        )
+
+
+def list_members(principal: Principal) -> list[tuple[str, str]]:
+    """(user name, role) of every member, by user name."""
+    require(principal.scopes, "platform", "read")
+    rows = (
+        Membership.objects.for_workspace(principal.workspace_id)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [(m.user.get_username(), m.role) for m in rows]
+
+
+@transaction.atomic
+def set_member_role(principal: Principal, username: str, role: str) -> None:
+    require(principal.scopes, "platform", "admin")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}", code="user_not_found")
+    add_member(
+        workspace_slug=principal.workspace.slug, user_id=int(user.pk), role=role, actor=principal
+    )
+
+
+@transaction.atomic
+def remove_member(principal: Principal, username: str) -> None:
+    require(principal.scopes, "platform", "admin")
+    m = (
+        Membership.objects.for_workspace(principal.workspace_id)
+        .filter(user__username=username)
+        .first()
+    )
+    if m is None:
+        raise NotFound(f"{username!r} is not a member of this workspace", code="member_not_found")
+    owners = Membership.objects.for_workspace(principal.workspace_id).filter(role=Role.OWNER)
+    if m.role == Role.OWNER and owners.count() == 1:
+        raise Conflict("the last owner of a workspace cannot be removed", code="last_owner")
+    m.delete()
+    record_audit(
+        principal,
+        action="delete",
+        object_type="membership",
+        object_id=m.user_id,
+        object_repr=username,
+        before={"role": m.role},
+    )
 
 
 def workspaces_of(user: AbstractBaseUser | AnonymousUser) -> list[tuple[str, str, str]]:
