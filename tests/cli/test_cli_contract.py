@@ -16,8 +16,9 @@ TOBLOOP = [sys.executable, "-m", "tobloop.cli.app"]
 def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TOBLOOP_DATA_DIR": str(data_dir)}
     env.pop("DATABASE_URL", None)  # the CLI tests use the embedded default
-    return subprocess.run([*TOBLOOP, *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [*TOBLOOP, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -28,11 +29,26 @@ def data_dir(tmp_path: Path) -> Path:
 def test_workspace_apikey_and_import(data_dir: Path, tmp_path: Path) -> None:
     r = run(["workspace", "create", "Acme Corp", "--json"], data_dir)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"workspace": {"slug": "acme-corp", "name": "Acme Corp",
-                                                  "currency": "CNY",
-                                                  "timezone": "Asia/Shanghai"}}
-    r = run(["apikey", "create", "--workspace", "acme-corp", "--scopes", "read,accounts:write",
-             "--json"], data_dir)
+    assert json.loads(r.stdout) == {
+        "workspace": {
+            "slug": "acme-corp",
+            "name": "Acme Corp",
+            "currency": "CNY",
+            "timezone": "Asia/Shanghai",
+        }
+    }
+    r = run(
+        [
+            "apikey",
+            "create",
+            "--workspace",
+            "acme-corp",
+            "--scopes",
+            "read,accounts:write",
+            "--json",
+        ],
+        data_dir,
+    )
     doc = json.loads(r.stdout)
     assert doc["key"].startswith(doc["prefix"])
     assert doc["scopes"] == ["accounts:write", "read"]
@@ -51,8 +67,14 @@ def test_workspace_apikey_and_import(data_dir: Path, tmp_path: Path) -> None:
     assert r.returncode == 3, r.stderr
     report = json.loads(r.stdout)
     assert report["created"] == 1
-    assert report["rejected"] == [{"row": 3, "column": "headcount", "value": "lots",
-                                   "reason": report["rejected"][0]["reason"]}]
+    assert report["rejected"] == [
+        {
+            "row": 3,
+            "column": "headcount",
+            "value": "lots",
+            "reason": report["rejected"][0]["reason"],
+        }
+    ]
     r = run(["import", "accounts", str(csv), "--json"], data_dir)
     assert json.loads(r.stdout)["created"] == 0
 
