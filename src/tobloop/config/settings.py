@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "tobloop.platform",
     "tobloop.accounts",
+    "tobloop.revenue",
     "tobloop.web",
 ]
 
