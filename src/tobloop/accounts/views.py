@@ -5,13 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from tobloop.accounts import facade
-from tobloop.accounts.models import DecisionRole, LifecycleStage, Segment, ServiceTier
-from tobloop.kernel.errors import InvalidInput
+from tobloop.accounts.logic.derivation import RISK_NO_CONTACTS, RISK_NO_DECISION_MAKER
+from tobloop.accounts.models import (
+    DecisionRole,
+    LifecycleStage,
+    RevenueBand,
+    Segment,
+    ServiceTier,
+)
+from tobloop.accounts.schemas import ACCOUNT_FIELDS, CONTACT_FIELDS
+from tobloop.kernel.errors import InvalidInput, TobloopError
 from tobloop.platform.contracts import Principal
 from tobloop.platform.web import member_view
 
@@ -44,6 +55,60 @@ def _filters(request: HttpRequest) -> tuple[facade.AccountFilter, list[str]]:
         return facade.AccountFilter.model_validate(clean), sorted(bad)
 
 
+SORTS = (
+    ("name", _("Name, A to Z")),
+    ("-name", _("Name, Z to A")),
+    ("-headcount", _("Headcount, largest first")),
+    ("headcount", _("Headcount, smallest first")),
+    ("industry", _("Industry, A to Z")),
+    ("-industry", _("Industry, Z to A")),
+    ("region", _("Region, A to Z")),
+    ("-region", _("Region, Z to A")),
+    ("-updated_at", _("Recently changed")),
+    ("updated_at", _("Least recently changed")),
+    ("-created_at", _("Newest first")),
+    ("created_at", _("Oldest first")),
+)
+# Sortable columns: (column, sort when first clicked, the opposite sort).
+SORTABLE = {
+    "name": ("name", "-name"),
+    "industry": ("industry", "-industry"),
+    "region": ("region", "-region"),
+    "headcount": ("-headcount", "headcount"),
+}
+RISK_FLAGS = (RISK_NO_CONTACTS, RISK_NO_DECISION_MAKER)
+
+
+def _page_url(query: QueryDict, number: int) -> str:
+    params = query.copy()
+    params["page"] = str(number)
+    return "?" + params.urlencode()
+
+
+def _column_sorts(query: QueryDict, current: str) -> dict[str, tuple[str, str, str]]:
+    """Per sortable column: the sort a click applies, its URL, and an arrow when sorted by it."""
+    out = {}
+    for column, (first, second) in SORTABLE.items():
+        if current in (first, second):
+            then = second if current == first else first
+            arrow = "↓" if current.startswith("-") else "↑"
+        else:
+            then, arrow = first, ""
+        params = query.copy()
+        params["sort"] = then
+        out[column] = (then, "?" + params.urlencode(), arrow)
+    return out
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {
+        "segment": {str(v): str(label) for v, label in Segment.choices},
+        "tier": {str(v): str(label) for v, label in ServiceTier.choices},
+        "stage": {str(v): str(label) for v, label in LifecycleStage.choices},
+        "risk": {flag: facade.risk_flag_label(flag) for flag in RISK_FLAGS},
+    }
+
+
 @member_view("accounts", "read")
 def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
     f, ignored = _filters(request)
@@ -59,10 +124,16 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
         "ignored": ignored,
         "number": number,
         "pages": pages,
-        "query": query.urlencode(),
+        "first_row": f.offset + 1 if page.count else 0,
+        "last_row": f.offset + len(page.items),
+        "prev_url": _page_url(query, number - 1) if number > 1 else None,
+        "next_url": _page_url(query, number + 1) if number < pages else None,
+        "labels": _labels(),
+        "column_sorts": _column_sorts(query, f.sort),
         "segments": Segment.choices,
         "tiers": ServiceTier.choices,
         "stages": LifecycleStage.choices,
+        "risk_flags": [(flag, facade.risk_flag_label(flag)) for flag in RISK_FLAGS],
         "industries": facade.facet_values(principal, "industry"),
         "regions": facade.facet_values(principal, "region"),
         "owners": list(
@@ -71,16 +142,17 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
             .order_by("username")
             .values_list("username", flat=True)
         ),
-        "sorts": [
-            ("name", "name"),
-            ("-headcount", "-headcount"),
-            ("headcount", "headcount"),
-            ("-updated_at", "-updated_at"),
-        ],
+        "sorts": SORTS,
         "can_write": principal.can("accounts", "write"),
     }
-    template = "accounts/_table.html" if request.headers.get("HX-Request") else "accounts/list.html"
-    return render(request, template, context)
+    # An HTMX filter change swaps only the table; a history restore needs the whole page.
+    partial = request.headers.get("HX-Request") and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    template = "accounts/_table.html" if partial else "accounts/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @member_view("accounts", "read")
@@ -106,23 +178,31 @@ def account_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpR
             "risk_labels": [facade.risk_flag_label(f) for f in account.risk_flags],
             "segment_label": Segment(account.segment).label,
             "tier_label": ServiceTier(account.service_tier).label,
+            "stage_label": LifecycleStage(account.lifecycle_stage).label,
+            "revenue_band_label": (
+                RevenueBand(account.revenue_band).label if account.revenue_band else ""
+            ),
         },
     )
 
 
 @member_view("accounts", "write")
 def account_import(request: HttpRequest, principal: Principal) -> HttpResponse:
-    context: dict[str, Any] = {"nav_active": "accounts"}
+    context: dict[str, Any] = {
+        "nav_active": "accounts",
+        "account_columns": ACCOUNT_FIELDS,
+        "contact_columns": CONTACT_FIELDS,
+    }
     if request.method == "POST":
         kind = request.POST.get("kind", "accounts")
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = InvalidInput("choose a CSV file to upload")
+            context["error"] = InvalidInput(gettext("Choose a CSV file to upload."))
         else:
             importer = facade.import_contacts if kind == "contacts" else facade.import_accounts
             try:
                 context["report"] = importer(principal, upload.read(), filename=upload.name or "")
-            except InvalidInput as exc:
+            except TobloopError as exc:
                 context["error"] = exc
         context["kind"] = kind
     return render(request, "accounts/import.html", context)

@@ -140,6 +140,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tobloop.web.formats"]  # thousands grouping on Chinese pages
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

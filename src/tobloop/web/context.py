@@ -30,5 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_modules": [(key, label) for key, label, built in MODULES if built],
         "current_workspace": principal.workspace if principal else None,
         "current_role": principal.role if principal else None,
+        # Times on workspace pages are shown in the workspace's time zone (None: the default).
+        "workspace_timezone": principal.workspace.timezone if principal else None,
         "my_workspaces": workspaces_of(user) if user is not None else [],
     }

@@ -1,0 +1,40 @@
+// Small progressive enhancements; every page also works without them.
+(function () {
+  "use strict";
+  // <select data-autosubmit> submits its form when changed (the language switch).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.submit();
+    }
+  });
+  // <form data-confirm="…"> asks before submitting (revoking a key).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form instanceof HTMLFormElement && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+  // <button data-copy="#id"> copies the text of the element it names.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.textContent = button.getAttribute("data-copied") || button.textContent;
+    });
+  });
+  // Sortable column headers of a filtered list: set the form's sort field and refresh.
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element && event.target.closest("a[data-sort]");
+    if (!link) return;
+    var form = document.getElementById(link.getAttribute("data-form"));
+    var field = form && form.elements.namedItem("sort");
+    if (!field || !window.htmx) return;
+    event.preventDefault();
+    field.value = link.getAttribute("data-sort");
+    window.htmx.trigger(form, "change");
+  });
+})();
