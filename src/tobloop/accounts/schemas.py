@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from tobloop.accounts.models import DecisionRole, LifecycleStage, RevenueBand
 
@@ -16,10 +17,33 @@ _TRUE = {"1", "true", "t", "yes", "y", "on", "是", "有", "✓", "x"}
 _FALSE = {"0", "false", "f", "no", "n", "off", "否", "无", "没有"}
 
 
+# Stored integers are 32-bit signed in PostgreSQL and must fit there as in SQLite.
+MAX_STORED_INT = 2_147_483_647
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
+        if "\x00" in value:
+            # PostgreSQL cannot store NUL characters in text; refuse them on every engine.
+            raise ValueError("text cannot contain NUL characters")
         value = value.strip()
         return value or None
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    """Custom field values: JSON that PostgreSQL's jsonb accepts (no NUL, finite numbers)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text cannot contain NUL characters")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _json_value(key)
+            _json_value(item)
+    elif isinstance(value, list):
+        for item in value:
+            _json_value(item)
     return value
 
 
@@ -58,6 +82,22 @@ def _to_decimal(value: Any) -> Any:
     return value
 
 
+def _non_negative(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= MAX_STORED_INT:
+        raise ValueError(f"expected a whole number from 0 to {MAX_STORED_INT:,}")
+    return value
+
+
+def _money_amount(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+        raise ValueError("expected an amount from 0 to 999,999,999,999.99")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("at most 2 decimal places")
+    return value
+
+
 def _choice(enum: type[Any]) -> Any:
     values = {str(v).lower(): v for v in enum.values}
     labels = {str(label).lower(): v for v, label in enum.choices}
@@ -78,8 +118,11 @@ def _choice(enum: type[Any]) -> Any:
 
 OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptBool = Annotated[bool | None, BeforeValidator(_to_bool)]
-OptInt = Annotated[int | None, BeforeValidator(_to_int), Field(ge=0)]
-OptDecimal = Annotated[Decimal | None, BeforeValidator(_to_decimal), Field(ge=0, max_digits=14)]
+# Constraints live in after-validators: pydantic's Field(ge=…) on an optional type raises a
+# TypeError (not a validation error) for an explicit null.
+OptInt = Annotated[int | None, BeforeValidator(_to_int), AfterValidator(_non_negative)]
+# Same precision as the column (14 digits, 2 after the point) so what is stored is what was sent.
+OptDecimal = Annotated[Decimal | None, BeforeValidator(_to_decimal), AfterValidator(_money_amount)]
 
 
 class AccountPatch(BaseModel):
@@ -102,7 +145,14 @@ class AccountPatch(BaseModel):
     csm_owner: OptStr = Field(None, description="user name of a workspace member")
     acquisition_channel: OptStr = Field(None, max_length=80)
     is_reference: OptBool = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: Annotated[dict[str, Any] | None, BeforeValidator(_json_value)] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("name cannot be blank")
+        return value
 
     @field_validator("domain")
     @classmethod
@@ -132,6 +182,13 @@ class ContactPatch(BaseModel):
     title: OptStr = Field(None, max_length=120)
     role: Annotated[DecisionRole | None, BeforeValidator(_choice(DecisionRole))] = None
     is_primary: OptBool = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("name cannot be blank")
+        return value
 
     @field_validator("email")
     @classmethod

@@ -128,6 +128,8 @@ def assign_account_fields(account: Account, data: dict[str, Any], workspace_id: 
             setattr(account, name, "")
         elif value is None and name in {"is_reference"}:
             setattr(account, name, False)
+        elif value is None and name == "lifecycle_stage":
+            continue  # a blank stage keeps the current one
         else:
             setattr(account, name, value)
 

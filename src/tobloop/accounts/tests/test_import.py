@@ -1,6 +1,7 @@
 """The import contract: valid rows kept, bad rows named, idempotent, unreadable files inert."""
 
 import pytest
+from pydantic import ValidationError
 
 from tobloop.accounts import facade
 from tobloop.accounts.models import Account, Contact
@@ -108,3 +109,27 @@ def test_contacts_import(make_workspace):
     assert Contact.objects.for_workspace(owner.workspace_id).count() == 1
     acct = Account.objects.for_workspace(owner.workspace_id).get()
     assert acct.risk_flags == []
+
+
+def test_blank_cells_on_reimport(make_workspace):
+    owner = make_workspace()
+    facade.import_accounts(owner, b"external_id,name,lifecycle_stage,headcount\nA1,Acme,trial,50\n")
+    report = facade.import_accounts(
+        owner, b"external_id,name,lifecycle_stage,headcount\nA1,,,\nA1x,New,,\n"
+    )
+    assert [(r.row, r.column, r.reason) for r in report.rejected] == [
+        (2, "name", "name cannot be blank")
+    ]
+    acct = Account.objects.for_workspace(owner.workspace_id).get(external_id="A1")
+    assert (acct.name, acct.lifecycle_stage, acct.headcount) == ("Acme", "trial", 50)
+    new = Account.objects.for_workspace(owner.workspace_id).get(external_id="A1x")
+    assert new.lifecycle_stage == "active"
+
+
+def test_api_patch_with_nulls_is_a_clear_error(make_workspace):
+    owner = make_workspace()
+    acct = facade.create_account(owner, facade.AccountCreate(name="Acme"))
+    with pytest.raises(ValidationError, match="name cannot be blank"):
+        facade.AccountPatch.model_validate({"name": None})
+    kept = facade.update_account(owner, acct.id, facade.AccountPatch(lifecycle_stage=None))
+    assert kept.lifecycle_stage == "active"
