@@ -14,6 +14,7 @@ def run_server(*, host: str, port: int, workers: int = 1) -> None:
 
     # Worker processes import the app afresh and need the same settings module.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tobloop.config.settings")
+    threads = (os.cpu_count() or 1) * 2 + 1
     err_console.print(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
     Granian(
         "tobloop.config.wsgi:application",
@@ -21,5 +22,8 @@ def run_server(*, host: str, port: int, workers: int = 1) -> None:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
+        # Django views block on the database: a few threads per core, as granian recommends.
+        blocking_threads=threads,
+        backpressure=threads,
         log_level=LogLevels.warning,
     ).serve()
