@@ -7,6 +7,10 @@ Every setting a deployment may change is an environment variable:
 - ``TOBLOOP_SECRET_KEY`` the Django secret key (a per-data-dir random key when unset)
 - ``TOBLOOP_DEBUG``      ``1`` for Django's debug mode
 - ``TOBLOOP_ALLOWED_HOSTS`` comma-separated host names (default: localhost only)
+- ``EVENTS_URL``         the event store: ``duckdb://`` (default), ``chdb://`` or
+                         ``clickhouse://USER:PASSWORD@HOST:8123/DATABASE``
+- ``TOBLOOP_INGEST_RATE_LIMIT`` events per second per write key and process (0: no limit)
+- ``TOBLOOP_INGEST_LOADER`` ``0`` to keep web processes from loading spooled events
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ INSTALLED_APPS = [
     "tobloop.platform",
     "tobloop.accounts",
     "tobloop.revenue",
+    "tobloop.analytics",
     "tobloop.web",
 ]
 
@@ -163,3 +168,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TOBLOOP_LOG_LEVEL", "WARNING")},
 }
+
+# Product events (tobloop.analytics): the store and the ingestion endpoints /v1/* and /sa.
+EVENTS_URL = os.environ.get("EVENTS_URL", "duckdb://")
+TOBLOOP_INGEST_RATE_LIMIT = float(os.environ.get("TOBLOOP_INGEST_RATE_LIMIT", 250_000))
+TOBLOOP_INGEST_LOADER = _env_flag("TOBLOOP_INGEST_LOADER", True)

@@ -3,4 +3,10 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tobloop.config.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Event ingestion (/v1/*, /sa) is a lean handler in front of Django; see docs/decisions.
+from tobloop.analytics.ingest.app import mount_wsgi, start_loader  # noqa: E402
+
+application = mount_wsgi(django_application)
+start_loader()

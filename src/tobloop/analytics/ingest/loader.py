@@ -1,0 +1,153 @@
+"""The single loader: drains spool segments into the event store.
+
+Any process may run it, but only the one holding ``spool/loader.lock`` does; the others retry
+now and then, so the role moves on when its process dies. A load stores each segment's records
+once (deduplicated by workspace and message id inside the store), applies group/identify
+calls to accounts and users before the store commits, and deletes the segments afterwards. A
+crash at any point replays the segments: already stored keys are skipped, profile updates
+repeat harmlessly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from tobloop.analytics.contracts import LoadResult
+from tobloop.analytics.ingest.spool import ready_segments
+from tobloop.analytics.store.base import EventStore, ProfileHook
+
+log = logging.getLogger(__name__)
+
+MAX_FILES_PER_LOAD = 512
+MAX_BYTES_PER_LOAD = 256 << 20
+
+
+class Loader:
+    def __init__(
+        self,
+        spool_dir: Path,
+        store: EventStore,
+        on_profiles: ProfileHook | None = None,
+        *,
+        interval: float = 0.5,
+    ) -> None:
+        self.spool_dir = spool_dir
+        self.store = store
+        self.on_profiles = on_profiles
+        self.interval = interval
+        self._lock_fd: int | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # -- the loader role --------------------------------------------------------------------
+
+    def try_become_loader(self) -> bool:
+        """Take the loader lock if it is free; kept until this process ends or stop()."""
+        if self._lock_fd is not None:
+            return True
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.spool_dir / "loader.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def drain(self) -> LoadResult:
+        """Load every ready segment; the caller must hold the loader role."""
+        total = LoadResult(rows=0, stored=0, duplicates=0)
+        while True:
+            batch = _next_batch(ready_segments(self.spool_dir))
+            if not batch:
+                return total
+            result = self.store.load(batch, self.on_profiles)
+            for path in batch:
+                path.unlink(missing_ok=True)
+            total = LoadResult(
+                rows=total.rows + result.rows,
+                stored=total.stored + result.stored,
+                duplicates=total.duplicates + result.duplicates,
+            )
+
+    def drain_if_free(self) -> LoadResult | None:
+        """Drain once when no other process is the loader (CLI reads, tests); else None."""
+        if not self.try_become_loader():
+            return None
+        try:
+            return self.drain()
+        finally:
+            self.release()
+
+    # -- running in the background of a web process ------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="event-loader", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.release()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self.try_become_loader():
+                self._stop.wait(2.0)
+                continue
+            try:
+                self.drain()
+            except Exception:  # keep loading later; the segments stay for the next try
+                log.exception("loading spooled events failed; retrying")
+                self._stop.wait(2.0)
+            finally:
+                _close_db_connections()
+            self._stop.wait(self.interval)
+
+
+def _next_batch(paths: list[Path]) -> list[Path]:
+    batch: list[Path] = []
+    size = 0
+    for path in paths[:MAX_FILES_PER_LOAD]:
+        try:
+            size += path.stat().st_size
+        except FileNotFoundError:
+            continue
+        batch.append(path)
+        if size >= MAX_BYTES_PER_LOAD:
+            break
+    return batch
+
+
+def _close_db_connections() -> None:
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:  # Django not configured (bench tools): nothing to close
+        return
+
+
+def wait_until_drained(spool_dir: Path, timeout: float = 10.0) -> bool:
+    """True once no segment is waiting (tests and tools)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(spool_dir.glob("*.ndjson")) and not any(spool_dir.glob("*.open")):
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,0 +1,368 @@
+"""The embedded default event store: one DuckDB file in the data directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tobloop.analytics.contracts import (
+    CatalogEvent,
+    CatalogProperty,
+    EventCount,
+    LoadResult,
+    StoredEvent,
+)
+from tobloop.analytics.store.base import (
+    EVENT_SELECT,
+    EventFilter,
+    EventStore,
+    FileLock,
+    ProfileHook,
+    ms_to_datetime,
+    stored_event,
+)
+from tobloop.analytics.store.schema import DUCKDB_RECORD_TYPES
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    workspace_id BIGINT NOT NULL,
+    type VARCHAR NOT NULL,
+    event VARCHAR NOT NULL,
+    distinct_id VARCHAR NOT NULL,
+    user_id VARCHAR,
+    anonymous_id VARCHAR,
+    account_id VARCHAR,
+    timestamp TIMESTAMP NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    message_id VARCHAR NOT NULL,
+    dedupe_key UBIGINT NOT NULL,
+    previous_id VARCHAR,
+    properties JSON,
+    traits JSON,
+    context JSON,
+    source VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS user_accounts (
+    workspace_id BIGINT NOT NULL,
+    distinct_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    timestamp TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS catalog_events (
+    workspace_id BIGINT NOT NULL,
+    type VARCHAR NOT NULL,
+    event VARCHAR NOT NULL,
+    events UBIGINT NOT NULL,
+    first_seen TIMESTAMP NOT NULL,
+    last_seen TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS catalog_properties (
+    workspace_id BIGINT NOT NULL,
+    type VARCHAR NOT NULL,
+    event VARCHAR NOT NULL,
+    property VARCHAR NOT NULL,
+    events UBIGINT NOT NULL,
+    example VARCHAR,
+    first_seen TIMESTAMP NOT NULL,
+    last_seen TIMESTAMP NOT NULL
+);
+"""
+
+_RECORD_COLUMNS = "{" + ", ".join(f"'{c}': '{t}'" for c, t in DUCKDB_RECORD_TYPES.items()) + "}"
+
+STAGE = f"""
+CREATE OR REPLACE TEMP TABLE staging AS
+SELECT * FROM read_ndjson($files, columns={_RECORD_COLUMNS}, format='newline_delimited',
+                          ignore_errors=true, maximum_object_size=1048576)
+WHERE workspace_id IS NOT NULL AND dedupe_key IS NOT NULL AND timestamp IS NOT NULL
+  AND type IS NOT NULL AND message_id IS NOT NULL
+"""
+
+# First arrival of each key in this load, minus keys the store already holds. The IN
+# subquery hashes the (small) load, not the whole events table.
+FRESH = """
+CREATE OR REPLACE TEMP TABLE fresh AS
+SELECT s.* EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (PARTITION BY workspace_id, dedupe_key
+                                 ORDER BY received_at, timestamp) AS rn
+    FROM staging) AS s
+WHERE s.rn = 1 AND NOT EXISTS (
+    SELECT 1 FROM (
+        SELECT workspace_id, dedupe_key FROM events
+        WHERE dedupe_key IN (SELECT dedupe_key FROM staging)) AS e
+    WHERE e.workspace_id = s.workspace_id AND e.dedupe_key = s.dedupe_key)
+"""
+
+PROFILES = """
+SELECT workspace_id, type, event, distinct_id, user_id, anonymous_id, account_id, timestamp,
+       traits::VARCHAR, context::VARCHAR, source
+FROM fresh WHERE type IN ('group', 'identify') ORDER BY timestamp
+"""
+
+LINK_USERS = """
+INSERT INTO user_accounts
+SELECT workspace_id, distinct_id, account_id, epoch_ms(timestamp) FROM fresh
+WHERE type IN ('group', 'identify') AND distinct_id <> '' AND account_id IS NOT NULL
+"""
+
+INSERT_EVENTS = """
+INSERT INTO events
+SELECT f.workspace_id, f.type, coalesce(f.event, ''), f.distinct_id, f.user_id, f.anonymous_id,
+       coalesce(f.account_id, u.account_id), epoch_ms(f.timestamp), epoch_ms(f.received_at),
+       f.message_id, f.dedupe_key, f.previous_id, coalesce(f.properties, '{}'),
+       coalesce(f.traits, '{}'), coalesce(f.context, '{}'), f.source
+FROM fresh AS f
+LEFT JOIN (
+    SELECT workspace_id, distinct_id, arg_max(account_id, timestamp) AS account_id
+    FROM user_accounts WHERE distinct_id IN (SELECT distinct_id FROM fresh)
+    GROUP BY workspace_id, distinct_id) AS u
+  ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
+ORDER BY f.workspace_id, f.distinct_id, f.timestamp
+"""
+
+CATALOG_EVENTS = """
+INSERT INTO catalog_events
+SELECT workspace_id, type, coalesce(event, ''), count(*), epoch_ms(min(timestamp)),
+       epoch_ms(max(timestamp))
+FROM fresh GROUP BY ALL
+"""
+
+# Properties of track/page/screen calls, traits of identify/group calls.
+CATALOG_PROPERTIES = """
+INSERT INTO catalog_properties
+SELECT workspace_id, type, event, key, count(*),
+       any_value(json_extract(doc, '/' || replace(replace(key, '~', '~0'), '/', '~1'))::VARCHAR),
+       epoch_ms(min(timestamp)), epoch_ms(max(timestamp))
+FROM (
+    SELECT workspace_id, type, coalesce(event, '') AS event, timestamp, doc,
+           unnest(json_keys(doc)) AS key
+    FROM (SELECT *, CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END
+                    AS doc FROM fresh)
+    WHERE json_type(doc) = 'OBJECT')
+GROUP BY workspace_id, type, event, key
+"""
+
+_SELECT_EVENT = ", ".join(
+    {
+        "timestamp_ms": "epoch_ms(timestamp)",
+        "received_at_ms": "epoch_ms(received_at)",
+        "properties": "properties::VARCHAR",
+        "traits": "traits::VARCHAR",
+        "context": "context::VARCHAR",
+    }.get(c, c)
+    for c in EVENT_SELECT
+)
+
+
+def _where(f: EventFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["workspace_id = ?"]
+    params: list[Any] = [f.workspace_id]
+    if f.event is not None:
+        clauses.append("event = ?")
+        params.append(f.event)
+    if f.user_id is not None:
+        clauses.append("(user_id = ? OR anonymous_id = ?)")
+        params += [f.user_id, f.user_id]
+    if f.account_id is not None:
+        clauses.append("account_id = ?")
+        params.append(f.account_id)
+    if f.start_ms is not None:
+        clauses.append("timestamp >= epoch_ms(?::BIGINT)")
+        params.append(f.start_ms)
+    if f.end_ms is not None:
+        clauses.append("timestamp < epoch_ms(?::BIGINT)")
+        params.append(f.end_ms)
+    return " AND ".join(clauses), params
+
+
+class DuckDBStore(EventStore):
+    """Events in ``events.duckdb``; a connection is opened per operation (see base.FileLock)."""
+
+    name = "duckdb"
+
+    def __init__(self, path: Path, *, memory_limit: str = "1GB", threads: int = 2) -> None:
+        self.path = path
+        self.lock = FileLock(path.with_name(path.name + ".lock"))
+        self.config = {"memory_limit": memory_limit, "threads": threads}
+
+    def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        config: dict[str, Any] = {**self.config}
+        if not read_only:
+            config["temp_directory"] = str(self.path.with_name(self.path.name + ".tmp"))
+        return duckdb.connect(str(self.path), read_only=read_only, config=config)
+
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The database opened read-write by this process alone."""
+        with self.lock.hold(exclusive=True):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = self._connect(read_only=False)
+            try:
+                con.execute(SCHEMA)
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A read-only connection, or None when nothing was ever stored."""
+        if not self.path.exists():
+            yield None
+            return
+        with self.lock.hold(exclusive=False):
+            con = self._connect(read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    def ensure_schema(self) -> None:
+        with self.writing():
+            pass
+
+    def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
+        if not files:
+            return LoadResult(rows=0, stored=0, duplicates=0)
+        with self.writing() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = self._load(con, [str(p) for p in files], on_profiles)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return result
+
+    def _load(
+        self, con: duckdb.DuckDBPyConnection, files: list[str], on_profiles: ProfileHook | None
+    ) -> LoadResult:
+        con.execute(STAGE, {"files": files})
+        rows = _scalar(con, "SELECT count(*) FROM staging")
+        con.execute(FRESH)
+        stored = _scalar(con, "SELECT count(*) FROM fresh")
+        if stored and on_profiles is not None:
+            profiles = con.execute(PROFILES).fetchall()
+            if profiles:
+                on_profiles([_profile(r) for r in profiles])
+        if stored:
+            con.execute(LINK_USERS)
+            con.execute(INSERT_EVENTS)
+            con.execute(CATALOG_EVENTS)
+            con.execute(CATALOG_PROPERTIES)
+        con.execute("DROP TABLE IF EXISTS staging; DROP TABLE IF EXISTS fresh")
+        return LoadResult(rows=rows, stored=stored, duplicates=rows - stored)
+
+    def count(self, f: EventFilter) -> EventCount:
+        where, params = _where(f)
+        with self.reading() as con:
+            if con is None:
+                return EventCount(0, 0, 0)
+            row = con.execute(
+                "SELECT count(*), count(DISTINCT nullif(distinct_id, '')), "
+                f"count(DISTINCT account_id) FROM events WHERE {where}",
+                params,
+            ).fetchone()
+        assert row is not None
+        return EventCount(count=int(row[0]), users=int(row[1]), accounts=int(row[2]))
+
+    def recent(self, f: EventFilter) -> list[StoredEvent]:
+        where, params = _where(f)
+        with self.reading() as con:
+            if con is None:
+                return []
+            rows = con.execute(
+                f"SELECT {_SELECT_EVENT} FROM events WHERE {where} "
+                "ORDER BY received_at DESC, timestamp DESC, message_id LIMIT ?",
+                [*params, f.limit],
+            ).fetchall()
+        return [stored_event(r) for r in rows]
+
+    def all_events(self, workspace_id: int) -> list[StoredEvent]:
+        """Every event of a workspace in time order (tests and small exports)."""
+        with self.reading() as con:
+            if con is None:
+                return []
+            rows = con.execute(
+                f"SELECT {_SELECT_EVENT} FROM events WHERE workspace_id = ? "
+                "ORDER BY timestamp, message_id",
+                [workspace_id],
+            ).fetchall()
+        return [stored_event(r) for r in rows]
+
+    def catalog(self, workspace_id: int) -> list[CatalogEvent]:
+        with self.reading() as con:
+            if con is None:
+                return []
+            events = con.execute(
+                "SELECT type, event, sum(events), epoch_ms(min(first_seen)), "
+                "epoch_ms(max(last_seen)) "
+                "FROM catalog_events WHERE workspace_id = ? GROUP BY type, event",
+                [workspace_id],
+            ).fetchall()
+            props = con.execute(
+                "SELECT type, event, property, sum(events), "
+                "list_slice(list(DISTINCT example ORDER BY example), 1, 3), "
+                "epoch_ms(min(first_seen)), epoch_ms(max(last_seen)) FROM catalog_properties "
+                "WHERE workspace_id = ? GROUP BY type, event, property",
+                [workspace_id],
+            ).fetchall()
+        return assemble_catalog(
+            [(t, e, int(n), int(a), int(b)) for t, e, n, a, b in events],
+            [(t, e, p, int(n), list(x or []), int(a), int(b)) for t, e, p, n, x, a, b in props],
+        )
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _profile(row: tuple[Any, ...]) -> dict[str, Any]:
+    names = (
+        "workspace_id",
+        "type",
+        "event",
+        "distinct_id",
+        "user_id",
+        "anonymous_id",
+        "account_id",
+        "timestamp",
+        "traits",
+        "context",
+        "source",
+    )
+    return dict(zip(names, row, strict=True))
+
+
+def assemble_catalog(
+    events: list[tuple[str, str, int, int, int]],
+    props: list[tuple[str, str, str, int, list[str], int, int]],
+) -> list[CatalogEvent]:
+    """Group property rows under their event; most frequent events and properties first."""
+    by_event: dict[tuple[str, str], list[CatalogProperty]] = {}
+    for t, e, p, n, examples, first, last in props:
+        by_event.setdefault((t, e), []).append(
+            CatalogProperty(
+                name=p,
+                count=n,
+                examples=examples,
+                first_seen=ms_to_datetime(first),
+                last_seen=ms_to_datetime(last),
+            )
+        )
+    out = [
+        CatalogEvent(
+            type=t,
+            event=e,
+            count=n,
+            first_seen=ms_to_datetime(first),
+            last_seen=ms_to_datetime(last),
+            properties=sorted(by_event.get((t, e), []), key=lambda p: (-p.count, p.name)),
+        )
+        for t, e, n, first, last in events
+    ]
+    return sorted(out, key=lambda c: (-c.count, c.type, c.event))

@@ -1,0 +1,110 @@
+"""The event layout shared by every store backend and by the ingestion spool.
+
+One row per event (``events``); both engines keep the same columns:
+
+============  =====================  ===========================  ===============================
+column        DuckDB                 ClickHouse                   meaning
+============  =====================  ===========================  ===============================
+workspace_id  BIGINT                 UInt64                       the tenant
+type          VARCHAR                LowCardinality(String)       track, identify, group, page,
+                                                                  screen, alias (Sensors: item)
+event         VARCHAR                LowCardinality(String)       track: event name; page/screen:
+                                                                  the page name; otherwise ''
+distinct_id   VARCHAR                String                       user_id, else anonymous_id
+user_id       VARCHAR NULL           Nullable(String)             the customer's user id
+anonymous_id  VARCHAR NULL           Nullable(String)             device/cookie id
+account_id    VARCHAR NULL           Nullable(String)             account external id: the call's
+                                                                  groupId / context.groupId, else
+                                                                  the user's latest group
+timestamp     TIMESTAMP (UTC)        DateTime64(3, 'UTC')         when it happened (ms, skew-
+                                                                  corrected with sentAt)
+received_at   TIMESTAMP (UTC)        DateTime64(3, 'UTC')         when tobloop received it
+message_id    VARCHAR                String                       messageId (Sensors: sa:hash)
+dedupe_key    UBIGINT                UInt64                       first 8 bytes of
+                                                                  md5("workspace_id:message_id")
+previous_id   VARCHAR NULL           Nullable(String)             alias: the previous id
+properties    JSON                   String (JSON text)           event properties
+traits        JSON                   String (JSON text)           identify/group traits
+context       JSON                   String (JSON text)           context (library, ip, page, …)
+source        VARCHAR                LowCardinality(String)       segment, sensors or import
+============  =====================  ===========================  ===============================
+
+ClickHouse: ``MergeTree PARTITION BY (workspace_id, toYYYYMM(timestamp)) ORDER BY (workspace_id,
+distinct_id, timestamp)`` so per-user time scans (funnels, paths) read contiguous data.
+DuckDB: each load is inserted sorted by the same key.
+
+The spool and the importer write *normalized records*: one JSON object per line with exactly
+these keys, times as epoch milliseconds and properties/traits/context as JSON objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+COLUMNS: tuple[str, ...] = (
+    "workspace_id",
+    "type",
+    "event",
+    "distinct_id",
+    "user_id",
+    "anonymous_id",
+    "account_id",
+    "timestamp",
+    "received_at",
+    "message_id",
+    "dedupe_key",
+    "previous_id",
+    "properties",
+    "traits",
+    "context",
+    "source",
+)
+
+# How each engine reads a normalized record line (epoch-ms integers for the two times).
+DUCKDB_RECORD_TYPES: dict[str, str] = {
+    "workspace_id": "BIGINT",
+    "type": "VARCHAR",
+    "event": "VARCHAR",
+    "distinct_id": "VARCHAR",
+    "user_id": "VARCHAR",
+    "anonymous_id": "VARCHAR",
+    "account_id": "VARCHAR",
+    "timestamp": "BIGINT",
+    "received_at": "BIGINT",
+    "message_id": "VARCHAR",
+    "dedupe_key": "UBIGINT",
+    "previous_id": "VARCHAR",
+    "properties": "JSON",
+    "traits": "JSON",
+    "context": "JSON",
+    "source": "VARCHAR",
+}
+CLICKHOUSE_RECORD_TYPES: dict[str, str] = {
+    "workspace_id": "UInt64",
+    "type": "String",
+    "event": "String",
+    "distinct_id": "String",
+    "user_id": "Nullable(String)",
+    "anonymous_id": "Nullable(String)",
+    "account_id": "Nullable(String)",
+    "timestamp": "Int64",
+    "received_at": "Int64",
+    "message_id": "String",
+    "dedupe_key": "UInt64",
+    "previous_id": "Nullable(String)",
+    "properties": "String",
+    "traits": "String",
+    "context": "String",
+    "source": "String",
+}
+
+CALL_TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"})
+
+
+def dedupe_key(workspace_id: int, message_id: str) -> int:
+    """The 64-bit key a message is deduplicated by; SQL computes the same value.
+
+    DuckDB: ``('0x' || substr(md5(s), 1, 16))::UBIGINT``; ClickHouse: ``halfMD5(s)``.
+    """
+    digest = hashlib.md5(f"{workspace_id}:{message_id}".encode(), usedforsecurity=False).digest()
+    return int.from_bytes(digest[:8], "big")
