@@ -1,6 +1,13 @@
 """The accounts module's public surface: other modules import only this."""
 
 from tobloop.accounts.contracts import AccountView, ContactView, ImportReport, Page, RejectedRow
+from tobloop.accounts.logic.csvfile import (
+    CsvTable,
+    column_plan,
+    load_mapping,
+    parse_mapping,
+    read_csv,
+)
 from tobloop.accounts.logic.derivation import (
     explain_segment,
     rederive_segments,
@@ -36,9 +43,11 @@ __all__ = [
     "ContactFilter",
     "ContactPatch",
     "ContactView",
+    "CsvTable",
     "ImportReport",
     "Page",
     "RejectedRow",
+    "column_plan",
     "create_account",
     "create_contact",
     "delete_account",
@@ -51,6 +60,9 @@ __all__ = [
     "import_contacts",
     "list_accounts",
     "list_contacts",
+    "load_mapping",
+    "parse_mapping",
+    "read_csv",
     "rederive_segments",
     "risk_flag_label",
     "segment_for",

@@ -127,9 +127,10 @@ class RuleResult:
     rule: str
     title: str
     value: Decimal | float | None
-    threshold: Decimal | float | tuple[float, float]
+    threshold: Decimal | float
     verdict: str  # pass | warn | fail | unknown
     explanation: str
+    threshold_max: Decimal | float | None = None
     accounts: list[int] = field(default_factory=list)
     link: str | None = None
 

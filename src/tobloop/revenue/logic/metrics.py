@@ -134,10 +134,15 @@ def cac_period(as_of: date) -> tuple[int, int]:
     return last - 11, last
 
 
-def acquisition(snap: Snapshot) -> econ.Acquisition:
+def acquisition_mask(snap: Snapshot) -> eng.Bools:
+    """Accounts whose first paid day falls in the CAC period (up to the as-of date)."""
     first, _last = cac_period(snap.as_of)
     start = eng.day_number(eng.month_first(first))
-    new = (snap.first_paid >= start) & (snap.first_paid <= snap.today)
+    return (snap.first_paid >= start) & (snap.first_paid <= snap.today)
+
+
+def acquisition(snap: Snapshot) -> econ.Acquisition:
+    new = acquisition_mask(snap)
     first_mrr = eng.first_day_mrr(snap.ledger, snap.index, snap.first_paid)
     return econ.Acquisition(
         channels=snap.channels_of(snap.index.ids[new]), first_mrr=first_mrr[new]
@@ -268,6 +273,5 @@ def account_movements(snap: Snapshot, month: str, kind: str | None = None) -> li
 def account_mrr_frame(snap: Snapshot) -> pd.DataFrame:
     """Month-end MRR (Decimal) per account: rows account ids, columns ``YYYY-MM``."""
     labels = [eng.month_label(m) for m in snap.axis.months[1:]]
-    values = snap.matrix[:, 1:]
-    frame = pd.DataFrame(values, index=snap.index.ids, columns=labels) / 100
-    return frame.rename_axis("account_id")
+    frame = pd.DataFrame(snap.matrix[:, 1:], index=snap.index.ids, columns=labels)
+    return frame.map(cents).rename_axis("account_id")

@@ -1,0 +1,119 @@
+"""Reading a workspace's revenue inputs (ledger, accounts, spend) into ``RevenueData``.
+
+A cut (segment, industry, region, channel, plan) narrows the ledger to the accounts — or, for
+a plan, the subscription segments — it names; every figure is then computed on that part.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from tobloop.platform.facade import Principal
+from tobloop.revenue.logic import engine as eng
+from tobloop.revenue.logic.ledger import account_rows
+from tobloop.revenue.logic.metrics import RevenueData, empty_accounts, empty_spend
+from tobloop.revenue.models import AcquisitionSpend, Plan, RevenueSegment
+
+CUTS = ("segment", "industry", "region", "channel", "plan")
+
+
+class RevenueFilter(BaseModel):
+    """A cut of the revenue figures; empty fields do not narrow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segment: str | None = Field(None, max_length=10)
+    industry: str | None = Field(None, max_length=80)
+    region: str | None = Field(None, max_length=80)
+    channel: str | None = Field(None, max_length=80, description="acquisition channel")
+    plan: str | None = Field(None, max_length=120, description="plan external id")
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, c) for c in CUTS)
+
+    def narrows_accounts(self) -> bool:
+        return any(getattr(self, c) for c in ("segment", "industry", "region"))
+
+
+def _ledger(workspace_id: int, f: RevenueFilter) -> eng.Ledger:
+    qs = RevenueSegment.objects.for_workspace(workspace_id).order_by()
+    if f.plan:
+        plan = Plan.objects.for_workspace(workspace_id).filter(external_id=f.plan).first()
+        qs = qs.filter(plan_id=plan.pk if plan else -1)
+    for cut, lookup in (
+        ("segment", "account__segment"),
+        ("industry", "account__industry"),
+        ("region", "account__region"),
+        ("channel", "account__acquisition_channel"),
+    ):
+        value = getattr(f, cut)
+        if value:
+            qs = qs.filter(**{lookup: value})
+    rows = list(
+        qs.values_list("account_id", "start", "end", "mrr_cents", "plan_id", "subscription_id")
+    )
+    if not rows:
+        return eng.empty_ledger()
+    account, start, end, mrr, plan, sub = zip(*rows, strict=True)
+    epoch = eng.EPOCH
+    return eng.Ledger(
+        account=np.array(account, dtype=np.int64),
+        start=np.array([(d - epoch).days for d in start], dtype=np.int64),
+        end=np.array([eng.OPEN if d is None else (d - epoch).days for d in end], dtype=np.int64),
+        mrr=np.array(mrr, dtype=np.int64),
+        plan=np.array([-1 if p is None else p for p in plan], dtype=np.int64),
+        subscription=np.array(sub, dtype=np.int64),
+    )
+
+
+def _accounts(workspace_id: int, ids: list[int]) -> pd.DataFrame:
+    if not ids:
+        return empty_accounts()
+    # A long id list would exceed the database's bound-parameter limit: read all, then pick.
+    rows = account_rows(workspace_id, ids if len(ids) <= 900 else None)
+    frame = pd.DataFrame(rows).rename(columns={"acquisition_channel": "channel"})
+    frame["external_id"] = frame["external_id"].fillna("")
+    frame = frame.set_index("id")
+    return frame.loc[frame.index.intersection(ids)]
+
+
+def _spend(workspace_id: int, f: RevenueFilter) -> pd.DataFrame:
+    qs = AcquisitionSpend.objects.for_workspace(workspace_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    rows = list(qs.values_list("channel", "month", "amount"))
+    if not rows or f.narrows_accounts() or f.plan:
+        # Spend is booked per channel, not per segment, industry, region or plan.
+        return empty_spend()
+    return pd.DataFrame(
+        {
+            "channel": [c for c, _m, _a in rows],
+            "month": [eng.month_index(m) for _c, m, _a in rows],
+            "amount": [Decimal(a) for _c, _m, a in rows],
+        }
+    )
+
+
+def load_revenue(principal: Principal, f: RevenueFilter | None = None) -> RevenueData:
+    f = f or RevenueFilter()
+    ws = principal.workspace_id
+    ledger = _ledger(ws, f)
+    ids = sorted({int(a) for a in np.unique(ledger.account)}) if len(ledger) else []
+    return RevenueData(
+        currency=principal.workspace.currency,
+        ledger=ledger,
+        accounts=_accounts(ws, ids),
+        spend=_spend(ws, f),
+    )
+
+
+def workspace_today(principal: Principal) -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(principal.workspace.timezone)).date()
