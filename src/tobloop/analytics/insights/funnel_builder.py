@@ -1,0 +1,163 @@
+"""SQL for a funnel, in the DuckDB or the ClickHouse dialect.
+
+Shape (one pass, no self-joins; the events table is sorted by workspace, user and time):
+
+1. ``matched``: the events of the workspace whose name is one of the steps, from ``from`` to
+   ``to`` + window, with one 0/1 column per step (name and property filters).
+2. ``moments``: per entity and millisecond, how many events match each step. Events with the
+   same time may be used in any order (DESIGN.md: t(e1) ≤ t(e2) ≤ …), so ties are one moment.
+3. per entity, the moments in time order are folded (``list_reduce`` / ``arrayFold``) into
+   ``f``: ``f[k]`` is the latest start time of a chain that reached step k so far, or NONE_MS.
+   A later start always leaves more of the window, so it dominates; that is the whole state.
+   At a moment t, a chain at step j (``f[j] >= t - window``, or a new chain from step 1 when t
+   is in the range) advances through steps j+1…k when the moment has enough distinct events
+   for them: ``c[s] >= occ(j, s)``, the number of steps among j+1…s named like step s.
+4. the entities that reached each step are counted.
+
+The count test of step 3 is exact whenever steps that share an event name also share their
+filters (or the tied events are not needed by two such steps at once); DESIGN.md's oracle
+tests cover both engines against a search over every choice of events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tobloop.analytics.insights.dialect import (
+    NONE_MS,
+    Dialect,
+    Params,
+    checked_table,
+    entity_column,
+    matcher_condition,
+    time_at_least,
+    time_below,
+    ts_ms,
+)
+from tobloop.analytics.insights.models import FunnelQuery
+from tobloop.analytics.insights.periods import range_ms
+
+
+@dataclass(frozen=True)
+class BuiltQuery:
+    sql: str
+    params: dict[str, Any]
+
+
+def same_name_counts(names: list[str]) -> list[list[int]]:
+    """``occ[j][s]`` (0-based steps, j < s+1): steps among j…s named like step s."""
+    k = len(names)
+    return [
+        [sum(1 for i in range(j, s + 1) if names[i] == names[s]) for s in range(k)]
+        for j in range(k)
+    ]
+
+
+class _Syntax:
+    """Lambda, element and struct spelling of each dialect."""
+
+    def __init__(self, d: Dialect) -> None:
+        self.duck = d is Dialect.DUCKDB
+
+    def t(self) -> str:
+        return "x.t" if self.duck else "x.1"
+
+    def c(self, s: int) -> str:  # s is 0-based; both engines index lists from 1
+        return f"x.c[{s + 1}]" if self.duck else f"x.2[{s + 1}]"
+
+    def acc(self, j: int) -> str:
+        return f"acc[{j + 1}]"
+
+
+def _advance(
+    k: int, q: FunnelQuery, syn: _Syntax, *, start_ok: str, window: str, occ: list[list[int]]
+) -> str:
+    """The new ``f[k]`` (0-based step k) after one moment ``x``."""
+    t = syn.t()
+    options = [syn.acc(k)]
+    for j in range(k + 1):  # enter at step j (0 = a new chain whose first event is at t)
+        counts = " AND ".join(f"{syn.c(s)} >= {occ[j][s]}" for s in range(j, k + 1))
+        if j == 0:
+            options.append(f"CASE WHEN {start_ok} AND {counts} THEN {t} ELSE {NONE_MS} END")
+        else:
+            prev = syn.acc(j - 1)
+            options.append(
+                f"CASE WHEN {prev} >= {t} - {window} AND {counts} THEN {prev} ELSE {NONE_MS} END"
+            )
+    return "greatest(" + ", ".join(options) + ")"
+
+
+def build_funnel(
+    q: FunnelQuery, *, dialect: Dialect, workspace_id: int, table: str = "events"
+) -> BuiltQuery:
+    """One statement answering one row: the number of entities that reached each step."""
+    d, p, syn = dialect, Params(dialect), _Syntax(dialect)
+    table = checked_table(table)
+    start_ms, end_ms = range_ms(q)
+    ws = p.add(workspace_id, "UInt64")
+    lo, hi = p.add(start_ms, "Int64"), p.add(end_ms, "Int64")
+    window = p.add(q.window * 1000, "Int64")
+    scan_end = p.add(end_ms + q.window * 1000, "Int64")
+    entity, has_entity = entity_column(q.by)
+    names = [s.event for s in q.steps]
+    name_list = ", ".join(p.add(n, "String") for n in dict.fromkeys(names))
+    marks = ",\n           ".join(
+        f"CASE WHEN {matcher_condition(d, s, p)} THEN 1 ELSE 0 END AS m{i}"
+        for i, s in enumerate(q.steps)
+    )
+    k = len(q.steps)
+    any_mark = " + ".join(f"m{i}" for i in range(k))
+    ts = ts_ms(d)
+    cast = "::BIGINT" if syn.duck else ""
+    counts = ", ".join(f"sum(m{i}){cast}" if syn.duck else f"toInt64(sum(m{i}))" for i in range(k))
+    start_ok = f"{syn.t()} >= {lo} AND {syn.t()} < {hi}"
+    if q.first_attempt:
+        start_ok += f" AND {syn.t()} = first_ts"
+    occ = same_name_counts(names)
+    fold_body = ",\n        ".join(
+        _advance(i, q, syn, start_ok=start_ok, window=window, occ=occ) for i in range(k)
+    )
+    none = ", ".join([str(NONE_MS)] * k)
+    matched = f"""SELECT {entity} AS entity, {ts} AS ts,
+           {marks}
+    FROM {table}
+    WHERE workspace_id = {ws} AND {has_entity} AND event IN ({name_list})
+      AND {time_at_least(d, lo)} AND {time_below(d, scan_end)}"""
+    moments = (
+        f"SELECT entity, ts, [{counts}] AS c FROM matched WHERE {any_mark} > 0 GROUP BY entity, ts"
+    )
+    first_ts = f"min(CASE WHEN c[1] > 0 AND ts >= {lo} AND ts < {hi} THEN ts END) AS first_ts"
+    if syn.duck:
+        sql = f"""WITH matched AS (
+    {matched}
+), moments AS (
+    {moments}
+), entities AS (
+    SELECT entity, list({{'t': ts, 'c': c}} ORDER BY ts) AS g, {first_ts}
+    FROM moments GROUP BY entity
+), reached AS (
+    SELECT list_reduce(g, lambda acc, x: [
+        {fold_body}
+    ], [{none}]::BIGINT[]) AS f
+    FROM entities
+)
+SELECT {", ".join(f"count(*) FILTER (WHERE f[{i + 1}] > {NONE_MS})" for i in range(k))}
+FROM reached"""
+    else:
+        sql = f"""WITH matched AS (
+    {matched}
+), moments AS (
+    {moments}
+), entities AS (
+    SELECT entity, arraySort(groupArray((ts, c))) AS g, {first_ts}
+    FROM moments GROUP BY entity
+), reached AS (
+    SELECT arrayFold((acc, x) -> [
+        {fold_body}
+    ], g, CAST([{none}] AS Array(Int64))) AS f
+    FROM entities
+)
+SELECT {", ".join(f"countIf(f[{i + 1}] > {NONE_MS})" for i in range(k))}
+FROM reached"""
+    return BuiltQuery(sql=sql, params=p.values)

@@ -1,0 +1,179 @@
+"""Typed queries and results for funnels and retention (the JSON contract of DESIGN.md)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+MAX_WINDOW_SECONDS = 90 * 86400  # the issue: conversion windows from minutes up to 90 days
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_WINDOW = re.compile(r"^\s*(\d{1,10})\s*([smhd]?)\s*$")
+
+
+def parse_window(value: Any) -> int:
+    """``90s``, ``30m``, ``1h``, ``7d`` or plain seconds (int or digits) → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a window is written 90s, 30m, 1h, 7d or as plain seconds")
+    if isinstance(value, int):
+        seconds = value
+    elif isinstance(value, str) and (match := _WINDOW.match(value)):
+        seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
+    else:
+        raise ValueError("a window is written 90s, 30m, 1h, 7d or as plain seconds")
+    if not 1 <= seconds <= MAX_WINDOW_SECONDS:
+        raise ValueError(f"the window must be between 1 second and 90 days ({seconds} s given)")
+    return seconds
+
+
+WindowSeconds = Annotated[int, BeforeValidator(parse_window)]
+Scalar = str | int | float | bool
+
+
+class By(StrEnum):
+    USER = "user"
+    ACCOUNT = "account"
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class FilterOp(StrEnum):
+    EQ = "eq"
+    NEQ = "neq"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    CONTAINS = "contains"
+    IS_SET = "is_set"
+    IS_NOT_SET = "is_not_set"
+
+
+NUMERIC_OPS = frozenset({FilterOp.GT, FilterOp.GTE, FilterOp.LT, FilterOp.LTE})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PropertyFilter(_Strict):
+    """One condition on a top-level event property.
+
+    ``eq``/``neq`` compare value and JSON type (the string ``"1"`` is not the number ``1``);
+    ``neq`` also holds when the property is missing. Comparisons need a number, ``contains`` a
+    string (case-sensitive), ``is_set`` means present and not JSON null.
+    """
+
+    key: str = Field(min_length=1, max_length=200)
+    op: FilterOp = FilterOp.EQ
+    value: Scalar | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> PropertyFilter:
+        if self.op in {FilterOp.IS_SET, FilterOp.IS_NOT_SET}:
+            if self.value is not None:
+                raise ValueError(f"{self.op.value} takes no value")
+        elif self.value is None:
+            raise ValueError(f"{self.op.value} needs a value")
+        elif self.op in NUMERIC_OPS and (
+            isinstance(self.value, bool) or not isinstance(self.value, int | float)
+        ):
+            raise ValueError(f"{self.op.value} compares numbers")
+        elif self.op is FilterOp.CONTAINS and not isinstance(self.value, str):
+            raise ValueError("contains looks for a string")
+        return self
+
+
+def _step(value: Any) -> Any:
+    return {"event": value} if isinstance(value, str) else value
+
+
+class EventMatcher(_Strict):
+    """An event name plus property filters (all must hold)."""
+
+    event: str = Field(min_length=1, max_length=200)
+    filters: tuple[PropertyFilter, ...] = Field(default=(), max_length=20)
+
+
+FunnelStep = Annotated[EventMatcher, BeforeValidator(_step)]
+
+
+class DateRange(_Strict):
+    """``from``…``to`` as calendar dates in ``timezone``; ``to`` is inclusive."""
+
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.date_to < self.date_from:
+            raise ValueError("'to' is before 'from'")
+        if (self.date_to - self.date_from).days > 3660:
+            raise ValueError("the date range is limited to ten years")
+        return self
+
+
+class FunnelQuery(DateRange):
+    """2–10 ordered steps; the best attempt counts unless ``first_attempt`` (DESIGN.md)."""
+
+    kind: Literal["funnel"] = "funnel"
+    steps: tuple[FunnelStep, ...] = Field(min_length=2, max_length=10)
+    window: WindowSeconds = 7 * 86400
+    by: By = By.USER
+    first_attempt: bool = False
+
+
+class RetentionQuery(DateRange):
+    """Cohorts by the first start event per period; ``return_event`` None means any event."""
+
+    kind: Literal["retention"] = "retention"
+    start: FunnelStep
+    return_event: FunnelStep | None = Field(default=None, alias="return")
+    period: Period = Period.WEEK
+    periods: int = Field(default=8, ge=1, le=120)
+    by: By = By.USER
+    bounded: bool = True
+
+
+class FunnelStepResult(_Strict):
+    event: str
+    count: int
+    conversion: float | None
+
+
+class FunnelResult(_Strict):
+    by: By
+    window_seconds: int
+    first_attempt: bool
+    steps: list[FunnelStepResult]
+
+
+class Cohort(_Strict):
+    cohort: date
+    size: int
+    retained: list[int]
+
+
+class RetentionResult(_Strict):
+    period: Period
+    by: By
+    bounded: bool
+    cohorts: list[Cohort]

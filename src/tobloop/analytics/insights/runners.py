@@ -1,0 +1,73 @@
+"""Runners: a typed query in, the builder's SQL run on an engine, a typed result out."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import orjson
+
+from tobloop.analytics.insights.dialect import Dialect
+from tobloop.analytics.insights.funnel_builder import build_funnel
+from tobloop.analytics.insights.models import FunnelQuery, FunnelResult, FunnelStepResult
+
+
+class QueryEngine(Protocol):
+    """Runs one read statement with bind parameters and answers its rows."""
+
+    dialect: Dialect
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[list[Any]]: ...
+
+
+class DuckDBEngine:
+    """A DuckDB connection (duckdb 2: ``execute(sql, params).fetchall()``)."""
+
+    dialect = Dialect.DUCKDB
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[list[Any]]:
+        return [list(r) for r in self.con.execute(sql, params).fetchall()]
+
+
+class ChdbEngine:
+    """A ``chdb.session.Session`` (ClickHouse's engine in this process)."""
+
+    dialect = Dialect.CLICKHOUSE
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[list[Any]]:
+        result = self.session.query(sql, "JSONCompact", params=params)
+        data: list[list[Any]] = orjson.loads(result.bytes())["data"]
+        return data
+
+
+class FunnelRunner:
+    def __init__(self, query: FunnelQuery, *, workspace_id: int, table: str = "events") -> None:
+        self.query = query
+        self.workspace_id = workspace_id
+        self.table = table
+
+    def calculate(self, engine: QueryEngine) -> FunnelResult:
+        built = build_funnel(
+            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+        )
+        rows = engine.rows(built.sql, built.params)
+        counts = [int(v) for v in rows[0]] if rows else [0] * len(self.query.steps)
+        return funnel_result(self.query, counts)
+
+
+def funnel_result(q: FunnelQuery, counts: list[int]) -> FunnelResult:
+    first = counts[0]
+    return FunnelResult(
+        by=q.by,
+        window_seconds=q.window,
+        first_attempt=q.first_attempt,
+        steps=[
+            FunnelStepResult(event=s.event, count=n, conversion=n / first if first else None)
+            for s, n in zip(q.steps, counts, strict=True)
+        ],
+    )

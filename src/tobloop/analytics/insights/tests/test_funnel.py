@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tobloop.analytics.insights.models import FunnelQuery
+from tobloop.analytics.insights.runners import FunnelRunner
+from tobloop.analytics.insights.tests.fixtures import Engines, fresh_workspace
+from tobloop.analytics.insights.tests.oracle import Ev, funnel_counts
+from tobloop.analytics.insights.tests.strategies import (
+    DATE_FROM,
+    DATE_TO,
+    NAMES,
+    ZONES,
+    event_sets,
+    step_filters,
+)
+
+EXAMPLES = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@st.composite
+def funnel_queries(draw: st.DrawFn, *, filters_per_name: bool) -> FunnelQuery:
+    names = draw(st.lists(st.sampled_from(NAMES), min_size=2, max_size=4))
+    by_name = {n: draw(step_filters()) for n in NAMES}
+    steps = [
+        {"event": n, "filters": by_name[n] if filters_per_name else draw(step_filters())}
+        for n in names
+    ]
+    return FunnelQuery.model_validate(
+        {
+            "steps": steps,
+            "from": DATE_FROM,
+            "to": DATE_TO,
+            "timezone": draw(st.sampled_from(ZONES)),
+            "window": draw(st.sampled_from(["30m", "3h", "1d", 90])),
+            "by": draw(st.sampled_from(["user", "account"])),
+            "first_attempt": draw(st.booleans()),
+        }
+    )
+
+
+def counts_on_each_engine(engines: Engines, events: list[Ev], q: FunnelQuery) -> dict[str, Any]:
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    runner = FunnelRunner(q, workspace_id=ws)
+    return {e.dialect.value: [s.count for s in runner.calculate(e).steps] for e in engines.all()}
+
+
+@EXAMPLES
+@given(events=event_sets(ties=True), q=funnel_queries(filters_per_name=True))
+def test_funnel_agrees_with_oracle_with_ties_and_repeated_steps(
+    engines: Engines, events: list[Ev], q: FunnelQuery
+) -> None:
+    # given random events with many equal timestamps; steps sharing a name share filters
+    # when
+    got = counts_on_each_engine(engines, events, q)
+    # then
+    expected = funnel_counts(events, q)
+    assert got == {"duckdb": expected, "clickhouse": expected}
+
+
+@EXAMPLES
+@given(events=event_sets(ties=False), q=funnel_queries(filters_per_name=False))
+def test_funnel_agrees_with_oracle_without_ties_any_filters(
+    engines: Engines, events: list[Ev], q: FunnelQuery
+) -> None:
+    got = counts_on_each_engine(engines, events, q)
+    expected = funnel_counts(events, q)
+    assert got == {"duckdb": expected, "clickhouse": expected}
+
+
+def test_funnel_result_shape_and_conversion(engines: Engines) -> None:
+    # given two users: one converts a → b within the window, the other only does a
+    day = 1773014400000  # 2026-03-09 00:00 UTC
+    events = [
+        Ev("a", "u1", "acme", day + 1000, uid=0),
+        Ev("b", "u1", "acme", day + 2000, uid=1),
+        Ev("a", "u2", None, day + 1000, uid=2),
+    ]
+    q = FunnelQuery.model_validate(
+        {"steps": ["a", "b"], "from": "2026-03-09", "to": "2026-03-09", "window": "1h"}
+    )
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    for engine in engines.all():
+        # when
+        result = FunnelRunner(q, workspace_id=ws).calculate(engine)
+        # then
+        assert result.model_dump(mode="json") == {
+            "by": "user",
+            "window_seconds": 3600,
+            "first_attempt": False,
+            "steps": [
+                {"event": "a", "count": 2, "conversion": 1.0},
+                {"event": "b", "count": 1, "conversion": 0.5},
+            ],
+        }
+
+
+def test_empty_funnel_has_null_conversion(engines: Engines) -> None:
+    q = FunnelQuery.model_validate({"steps": ["a", "b"], "from": "2026-03-09", "to": "2026-03-09"})
+    for engine in engines.all():
+        result = FunnelRunner(q, workspace_id=fresh_workspace()).calculate(engine)
+        assert [(s.count, s.conversion) for s in result.steps] == [(0, None), (0, None)]
+
+
+@pytest.mark.parametrize("by", ["user", "account"])
+def test_later_steps_may_fall_after_to_within_the_window(engines: Engines, by: str) -> None:
+    # given a start at 23:59 on the last day and the next step two minutes later
+    end = 1773100800000  # 2026-03-10 00:00 UTC
+    events = [
+        Ev("a", "u1", "acme", end - 60_000, uid=0),
+        Ev("b", "u1", "acme", end + 60_000, uid=1),
+    ]
+    q = FunnelQuery.model_validate(
+        {"steps": ["a", "b"], "from": "2026-03-09", "to": "2026-03-09", "window": "5m", "by": by}
+    )
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    for engine in engines.all():
+        assert [s.count for s in FunnelRunner(q, workspace_id=ws).calculate(engine).steps] == [1, 1]
