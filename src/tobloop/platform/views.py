@@ -132,6 +132,7 @@ def settings_page(request: HttpRequest, principal: Principal) -> HttpResponse:
     current = principal.workspace.thresholds.to_json()
     values: dict[str, Any] = dict(current)
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         changes = {
             name: request.POST[name].strip()
@@ -148,6 +149,7 @@ def settings_page(request: HttpRequest, principal: Principal) -> HttpResponse:
                 errors = {"": "; ".join(details) or exc.message}
             except PermissionDenied:
                 errors = {"": gettext("Only owners and admins can change the thresholds.")}
+                status = 403
             else:
                 messages.success(request, gettext("Playbook thresholds saved."))
                 after = info.thresholds.to_json()
@@ -174,6 +176,7 @@ def settings_page(request: HttpRequest, principal: Principal) -> HttpResponse:
             "members": members,
             "is_admin": principal.can("platform", "admin"),
         },
+        status=status,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 LANGS = ("zh_Hans",)
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifeEgGxXr]|\{(\w+)\}")
 
 
 @dataclass
