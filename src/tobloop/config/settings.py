@@ -71,7 +71,8 @@ def database_from_url(url: str | None) -> dict[str, object]:
             "CONN_MAX_AGE": 60,
         }
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path)}
+        # As dj-database-url reads it: sqlite:///relative.db, sqlite:////absolute/path.db
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path[1:])}
     raise ValueError(f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r}")
 
 
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "tobloop.platform",
     "tobloop.accounts",
     "tobloop.revenue",
+    "tobloop.success",
     "tobloop.analytics",
     "tobloop.web",
 ]

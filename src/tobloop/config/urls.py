@@ -1,13 +1,21 @@
 """URL map: the web UI, the REST API under /api/v1/ and Django admin."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
 
-from tobloop.config.api import api
+from tobloop.config.api import api, error_body
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown paths under /api/v1/ answer the API's error shape, not an HTML page."""
+    return JsonResponse(error_body("not_found", f"no API endpoint at {request.path}"), status=404)
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_not_found),
     path("", include("tobloop.web.urls")),
     path("", include("tobloop.accounts.urls")),
     path("", include("tobloop.platform.urls")),

@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from tobloop.platform.admin_scoping import WorkspaceScopedAdmin, member_workspace_ids
+from tobloop.platform.admin_scoping import (
+    OutsideWorkspacesNotFound,
+    WorkspaceScopedAdmin,
+    member_workspace_ids,
+)
 from tobloop.platform.models import ApiKey, AuditEvent, Membership, Workspace
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkspaceAdmin(OutsideWorkspacesNotFound):
     list_display = ("slug", "name", "currency", "timezone", "is_demo", "created_at")
     search_fields = ("slug", "name")
 

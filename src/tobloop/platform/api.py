@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from tobloop.platform.contracts import Principal
 from tobloop.platform.logic import apikeys, members, workspaces
@@ -14,6 +15,15 @@ from tobloop.platform.models import AuditEvent
 from tobloop.platform.permissions import require
 
 router = Router(tags=["workspace"])
+# Offsets beyond this are not a page anyone reads; bigger ones overflow SQL integer types.
+MAX_OFFSET = 1_000_000_000
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL cannot store or compare text with NUL characters; refuse them as input."""
+    if "\x00" in value:
+        raise ValueError("text cannot contain NUL characters")
+    return value
 
 
 class WorkspaceOut(Schema):
@@ -25,10 +35,15 @@ class WorkspaceOut(Schema):
 
 
 class KeyIn(Schema):
-    name: str = ""
+    name: str = Field("", max_length=120)
     scopes: list[str] = ["read"]
     write_key: bool = False
     expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return _no_nul(value)
 
 
 class KeyCreatedOut(Schema):
@@ -73,9 +88,14 @@ class AuditList(Schema):
 
 
 class AuditQuery(Schema):
-    object_type: str | None = None
+    object_type: str | None = Field(None, max_length=60)
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    @field_validator("object_type")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return None if value is None else _no_nul(value)
 
 
 def _principal(request: HttpRequest) -> Principal:
@@ -107,7 +127,7 @@ def get_workspace(request: HttpRequest) -> dict[str, Any]:
     response=WorkspaceOut,
     summary="Change playbook thresholds (re-derives segments)",
 )
-def patch_thresholds(request: HttpRequest, payload: dict[str, Any]) -> dict[str, Any]:
+def patch_thresholds(request: HttpRequest, payload: Body[dict[str, Any]]) -> dict[str, Any]:
     principal = _principal(request)
     info = workspaces.update_thresholds(principal, payload)
     return _workspace_out(Principal(workspace=info, label=principal.label, scopes=principal.scopes))

@@ -91,7 +91,7 @@ def parse_mapping(data: object) -> dict[str, str]:
     if isinstance(data, Mapping) and "columns" in data and isinstance(data["columns"], Mapping):
         data = data["columns"]
     if not isinstance(data, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        isinstance(k, str) and isinstance(v, str) and "\x00" not in k + v for k, v in data.items()
     ):
         raise InvalidInput(
             'a mapping is a JSON object {"source column": "field", …}', code="invalid_mapping"

@@ -119,6 +119,7 @@ def _row_values(
         if target.startswith(_CUSTOM):
             if raw.strip():
                 custom[target[len(_CUSTOM) :]] = raw.strip()
+                columns[target] = table.header[index]
             continue
         values[target] = raw
         columns[target] = table.header[index]
@@ -157,6 +158,16 @@ def _check_shape(table: CsvTable, row: int, line: list[str], out: _Outcome) -> b
             f"the row has {len(line)} cells but the header has {len(table.header)}",
         )
         return False
+    return True
+
+
+def _custom_ok(custom: dict[str, Any], columns: dict[str, str], row: int, out: _Outcome) -> bool:
+    """Custom field values are stored as JSON text; PostgreSQL refuses NUL characters in it."""
+    for key, value in custom.items():
+        if "\x00" in value:
+            column = columns[_CUSTOM + key]
+            _reject(out, row, column, value, "text cannot contain NUL characters")
+            return False
     return True
 
 
@@ -212,6 +223,8 @@ def import_accounts(
             _reject(out, row, columns["csm_owner"], owner, "not a member of this workspace")
             continue
         if not _first_seen(seen, ext, row, columns["external_id"], out):
+            continue
+        if not _custom_ok(custom, columns, row, out):
             continue
         if custom:
             changes["custom_fields"] = custom

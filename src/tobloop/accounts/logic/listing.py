@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.db.models import Q, QuerySet
-from pydantic import BaseModel, ConfigDict, Field
+from django.db.models import F, Q, QuerySet
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tobloop.accounts.contracts import AccountView, ContactView, Page
 from tobloop.accounts.logic.records import account_view, contact_view
@@ -28,9 +28,24 @@ AccountSort = Literal[
 ]
 
 
-class AccountFilter(BaseModel):
+# Offsets beyond this are not a page anyone reads; bigger ones overflow SQL integer types.
+MAX_OFFSET = 1_000_000_000
+MAX_ID = 2**63 - 1
+
+
+class _Filter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL cannot compare text with NUL characters: refuse them on every engine.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text cannot contain NUL characters")
+        return value
+
+
+class AccountFilter(_Filter):
     q: str | None = Field(None, max_length=200, description="search name, domain, external id")
     segment: str | None = None
     industry: str | None = None
@@ -42,7 +57,7 @@ class AccountFilter(BaseModel):
     is_reference: bool | None = None
     sort: AccountSort = "name"
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def filter_accounts(workspace_id: int, f: AccountFilter) -> QuerySet[Account]:
@@ -64,8 +79,11 @@ def filter_accounts(workspace_id: int, f: AccountFilter) -> QuerySet[Account]:
     if f.risk_flag:
         # JSON containment differs across SQLite and PostgreSQL; the flags are short words.
         qs = qs.filter(risk_flags__icontains=f'"{f.risk_flag}"')
-    tie = "-id" if f.sort.startswith("-") else "id"
-    return qs.order_by(f.sort, tie)
+    # Unknown headcounts sort last either way: SQLite and PostgreSQL put NULLs at opposite ends.
+    column = F(f.sort.lstrip("-"))
+    if f.sort.startswith("-"):
+        return qs.order_by(column.desc(nulls_last=True), "-id")
+    return qs.order_by(column.asc(nulls_last=True), "id")
 
 
 def list_accounts(principal: Principal, f: AccountFilter) -> Page[AccountView]:
@@ -86,14 +104,12 @@ def facet_values(principal: Principal, field: str) -> list[str]:
     return sorted(set(qs.values_list(field, flat=True)))
 
 
-class ContactFilter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ContactFilter(_Filter):
     q: str | None = Field(None, max_length=200)
-    account_id: int | None = None
+    account_id: int | None = Field(None, ge=1, le=MAX_ID)
     role: str | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def list_contacts(principal: Principal, f: ContactFilter) -> Page[ContactView]:

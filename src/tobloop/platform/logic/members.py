@@ -80,7 +80,8 @@ def list_members(principal: Principal) -> list[tuple[str, str]]:
 @transaction.atomic
 def set_member_role(principal: Principal, username: str, role: str) -> None:
     require(principal.scopes, "platform", "admin")
-    user = get_user_model().objects.filter(username=username).first()
+    # PostgreSQL refuses NUL in text: such a name cannot exist, so answer "no user".
+    user = get_user_model().objects.filter(username=username).first() if _text(username) else None
     if user is None:
         raise NotFound(f"no user {username!r}", code="user_not_found")
     add_member(
@@ -95,6 +96,8 @@ def remove_member(principal: Principal, username: str) -> None:
         Membership.objects.for_workspace(principal.workspace_id)
         .filter(user__username=username)
         .first()
+        if _text(username)
+        else None
     )
     if m is None:
         raise NotFound(f"{username!r} is not a member of this workspace", code="member_not_found")
@@ -110,6 +113,11 @@ def remove_member(principal: Principal, username: str) -> None:
         object_repr=username,
         before={"role": m.role},
     )
+
+
+def _text(value: str) -> bool:
+    """Whether a name from a request can be looked up (PostgreSQL rejects NUL characters)."""
+    return "\x00" not in value
 
 
 def workspaces_of(user: AbstractBaseUser | AnonymousUser) -> list[tuple[str, str, str]]:
@@ -130,6 +138,8 @@ def principal_for_user(user: AbstractBaseUser | AnonymousUser, workspace_slug: s
     if not user.is_authenticated:
         raise NotAuthenticated("sign in first")
     try:
+        if not _text(workspace_slug):
+            raise Membership.DoesNotExist
         m = (
             Membership.objects.unscoped()
             .select_related("workspace")
