@@ -98,7 +98,6 @@ INSTALLED_APPS = [
     "tobloop.platform",
     "tobloop.accounts",
     "tobloop.revenue",
-    "tobloop.success",
     "tobloop.analytics",
     "tobloop.web",
 ]
