@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tobloop.cli.revenue import register as register_revenue
 from tobloop.cli.runtime import (
     EXIT_PARTIAL,
     EXIT_USAGE,
@@ -332,6 +333,9 @@ def import_contacts(
 
 def _details(exc: Any) -> list[dict[str, Any]]:
     return [{"loc": list(d.loc), "msg": d.msg} for d in exc.details]
+
+
+register_revenue(app, import_app)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from tobloop.accounts.api import router as accounts_router
 from tobloop.kernel.errors import TobloopError
 from tobloop.platform.api import router as platform_router
 from tobloop.platform.auth import PrincipalAuth
+from tobloop.revenue.api import router as revenue_router
 
 api = NinjaAPI(
     title="tobloop API",
@@ -76,3 +77,4 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.add_router("/", platform_router)
 api.add_router("/", accounts_router)
+api.add_router("/", revenue_router)
