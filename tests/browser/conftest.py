@@ -59,3 +59,9 @@ def acme(make_workspace: Callable[..., Any]) -> Any:
     report = facade.import_accounts(owner, accounts_csv(rows), filename="acme.csv")
     assert report.created == 58 and not report.rejected
     return owner
+
+
+@pytest.fixture(autouse=True)
+def quick_passwords(settings: Any) -> None:
+    """Hash test passwords cheaply: the default hasher costs about a second per sign-in here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
