@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tobloop.cli.events import register as register_events
 from tobloop.cli.revenue import register as register_revenue
 from tobloop.cli.runtime import (
     EXIT_PARTIAL,
@@ -336,6 +337,7 @@ def _details(exc: Any) -> list[dict[str, Any]]:
 
 
 register_revenue(app, import_app)
+register_events(app, import_app)
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ def lookup_write_key(key: str) -> WriteKey | None:
     except NotAuthenticated:
         return None
     finally:
-        connection.close()  # ingestion threads are many; keep no idle connection per thread
+        if not connection.in_atomic_block:
+            connection.close()  # ingestion threads are many: no idle connection per thread
     return WriteKey(workspace_id=principal.workspace_id, slug=principal.workspace.slug)
 
 

@@ -7,7 +7,7 @@ checked field by field and either becomes one record or a :class:`Rejected` nami
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -29,6 +29,8 @@ SKEW_TOLERANCE_MS = 1000
 SEGMENT_TYPES = ("track", "identify", "group", "page", "screen", "alias")
 _TYPES = frozenset(SEGMENT_TYPES)
 _DUMPS_LINE = orjson.OPT_APPEND_NEWLINE
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 class Rejected(Exception):
@@ -51,7 +53,7 @@ def parse_time_ms(value: Any, field: str) -> int:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     try:
-        return int(parsed.timestamp() * 1000 // 1)
+        return (parsed - _EPOCH) // _MS
     except (OverflowError, ValueError):
         raise Rejected(field, f"{field} is out of range") from None
 
@@ -101,11 +103,18 @@ def normalize(
     call_type: str | None = None,
     sent_ms: int | None = None,
     source: str = "segment",
+    history: bool = False,
 ) -> bytes:
-    """One Segment message as a normalized record line; raises :class:`Rejected`."""
+    """One Segment message as a normalized record line; raises :class:`Rejected`.
+
+    ``history`` (imports): a message without ``type`` but with ``event`` is a track call, the
+    timestamp is required and taken as it is (no sentAt correction).
+    """
     if type(msg) is not dict:
         raise Rejected("message", "a message must be a JSON object")
     kind = call_type or msg.get("type")
+    if kind is None and history and "event" in msg:
+        kind = "track"
     if kind not in _TYPES:
         raise Rejected("type", "type must be one of " + ", ".join(SEGMENT_TYPES))
     user_id = _id(msg, "userId")
@@ -155,8 +164,10 @@ def normalize(
     stamp = msg.get("timestamp")
     if stamp is None:
         stamp = msg.get("originalTimestamp")
+    if stamp is None and history:
+        raise Rejected("timestamp", "timestamp is required")
     ts = received_ms if stamp is None else parse_time_ms(stamp, "timestamp")
-    if stamp is not None:
+    if stamp is not None and not history:
         own_sent = msg.get("sentAt")
         sent = parse_time_ms(own_sent, "sentAt") if own_sent is not None else sent_ms
         if sent is not None and abs(received_ms - sent) >= SKEW_TOLERANCE_MS:

@@ -126,6 +126,10 @@ def normalize(event: Any, *, workspace_id: int, received_ms: int) -> bytes:
     elif type(properties) is not dict:
         raise Rejected("properties", "properties must be a JSON object")
     time = event.get("time")
+    if kind in ITEM_TYPES and type(properties.get("$time")) is int:
+        # The SDK leaves an item's $time among its properties.
+        properties = dict(properties)
+        time = properties.pop("$time")
     if type(time) is not int:
         raise Rejected("time", "time must be epoch milliseconds (an integer)")
     check_time(time, received_ms, "time")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -82,19 +82,33 @@ WHERE workspace_id IS NOT NULL AND dedupe_key IS NOT NULL AND timestamp IS NOT N
   AND type IS NOT NULL AND message_id IS NOT NULL
 """
 
-# First arrival of each key in this load, minus keys the store already holds. The IN
-# subquery hashes the (small) load, not the whole events table.
-FRESH = """
-CREATE OR REPLACE TEMP TABLE fresh AS
-SELECT s.* EXCLUDE (rn) FROM (
-    SELECT *, row_number() OVER (PARTITION BY workspace_id, dedupe_key
-                                 ORDER BY received_at, timestamp) AS rn
-    FROM staging) AS s
-WHERE s.rn = 1 AND NOT EXISTS (
-    SELECT 1 FROM (
-        SELECT workspace_id, dedupe_key FROM events
-        WHERE dedupe_key IN (SELECT dedupe_key FROM staging)) AS e
-    WHERE e.workspace_id = s.workspace_id AND e.dedupe_key = s.dedupe_key)
+# Keys of this load already stored, and keys repeated inside it. The IN subquery hashes the
+# (small) load, not the whole events table.
+DUPLICATE_KEYS = """
+CREATE OR REPLACE TEMP TABLE duplicate_keys AS
+SELECT DISTINCT workspace_id, dedupe_key, true AS stored FROM events
+WHERE dedupe_key IN (SELECT dedupe_key FROM staging)
+UNION ALL
+SELECT workspace_id, dedupe_key, false AS stored FROM staging
+GROUP BY workspace_id, dedupe_key HAVING count(*) > 1
+"""
+# Without duplicates (the usual case) the load is stored as it is, without a copy.
+FRESH_ALL = "CREATE OR REPLACE TEMP VIEW fresh AS SELECT * FROM staging"
+# Otherwise: rows of unseen keys, plus the first arrival of keys repeated only in this load.
+FRESH_DEDUPED = """
+CREATE OR REPLACE TEMP TABLE fresh_rows AS
+SELECT s.* FROM staging AS s ANTI JOIN duplicate_keys AS d
+    ON d.workspace_id = s.workspace_id AND d.dedupe_key = s.dedupe_key
+UNION ALL
+SELECT * EXCLUDE (rn) FROM (
+    SELECT s.*, row_number() OVER (PARTITION BY s.workspace_id, s.dedupe_key
+                                   ORDER BY s.received_at, s.timestamp) AS rn
+    FROM staging AS s SEMI JOIN (
+        SELECT workspace_id, dedupe_key FROM duplicate_keys
+        GROUP BY workspace_id, dedupe_key HAVING NOT bool_or(stored)) AS d
+      ON d.workspace_id = s.workspace_id AND d.dedupe_key = s.dedupe_key)
+WHERE rn = 1;
+CREATE OR REPLACE TEMP VIEW fresh AS SELECT * FROM fresh_rows
 """
 
 PROFILES = """
@@ -131,19 +145,29 @@ SELECT workspace_id, type, coalesce(event, ''), count(*), epoch_ms(min(timestamp
 FROM fresh GROUP BY ALL
 """
 
-# Properties of track/page/screen calls, traits of identify/group calls.
+# Properties of track/page/screen calls, traits of identify/group calls: every key counted,
+# example values taken from the first rows of the load (extracting them all is the slow part).
 CATALOG_PROPERTIES = """
 INSERT INTO catalog_properties
-SELECT workspace_id, type, event, key, count(*),
-       any_value(json_extract(doc, '/' || replace(replace(key, '~', '~0'), '/', '~1'))::VARCHAR),
-       epoch_ms(min(timestamp)), epoch_ms(max(timestamp))
-FROM (
-    SELECT workspace_id, type, coalesce(event, '') AS event, timestamp, doc,
-           unnest(json_keys(doc)) AS key
-    FROM (SELECT *, CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END
-                    AS doc FROM fresh)
-    WHERE json_type(doc) = 'OBJECT')
-GROUP BY workspace_id, type, event, key
+WITH docs AS (
+    SELECT workspace_id, type, coalesce(event, '') AS event, timestamp,
+           CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END AS doc
+    FROM fresh),
+keyed AS (
+    SELECT workspace_id, type, event, timestamp, unnest(json_keys(doc)) AS key
+    FROM docs WHERE json_type(doc) = 'OBJECT'),
+examples AS (
+    SELECT workspace_id, type, event, key,
+           any_value(json_extract(doc, '/' || replace(replace(key, '~', '~0'), '/', '~1'))
+                     ::VARCHAR) AS example
+    FROM (SELECT *, unnest(json_keys(doc)) AS key
+          FROM (SELECT * FROM docs LIMIT 20000) WHERE json_type(doc) = 'OBJECT')
+    GROUP BY workspace_id, type, event, key)
+SELECT k.workspace_id, k.type, k.event, k.key, count(*), any_value(x.example),
+       epoch_ms(min(k.timestamp)), epoch_ms(max(k.timestamp))
+FROM keyed AS k LEFT JOIN examples AS x
+  ON x.workspace_id = k.workspace_id AND x.type = k.type AND x.event = k.event AND x.key = k.key
+GROUP BY k.workspace_id, k.type, k.event, k.key
 """
 
 _SELECT_EVENT = ", ".join(
@@ -187,6 +211,7 @@ class DuckDBStore(EventStore):
     def __init__(self, path: Path, *, memory_limit: str = "1GB", threads: int = 2) -> None:
         self.path = path
         self.lock = FileLock(path.with_name(path.name + ".lock"))
+        # Without the ICU extension (not bundled) DuckDB reads times without a zone as UTC.
         self.config = {"memory_limit": memory_limit, "threads": threads}
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -227,23 +252,43 @@ class DuckDBStore(EventStore):
     def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
         if not files:
             return LoadResult(rows=0, stored=0, duplicates=0)
+        result = self.load_select(STAGE, {"files": [str(p) for p in files]}, on_profiles)
+        assert result is not None
+        return result
+
+    def load_select(
+        self,
+        stage_sql: str,
+        params: dict[str, Any],
+        on_profiles: ProfileHook | None = None,
+        accept: Callable[[duckdb.DuckDBPyConnection], bool] | None = None,
+    ) -> LoadResult | None:
+        """Load what ``stage_sql`` puts in the temp table ``staging`` (normalized records).
+
+        The bulk importer stages straight from its source file this way, without writing
+        record files first; ``accept`` may look at ``staging`` and refuse it (None is returned
+        and nothing is stored).
+        """
         with self.writing() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                result = self._load(con, [str(p) for p in files], on_profiles)
+                con.execute(stage_sql, params)
+                if accept is not None and not accept(con):
+                    con.execute("ROLLBACK")
+                    return None
+                result = self._load(con, on_profiles)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         return result
 
-    def _load(
-        self, con: duckdb.DuckDBPyConnection, files: list[str], on_profiles: ProfileHook | None
-    ) -> LoadResult:
-        con.execute(STAGE, {"files": files})
+    def _load(self, con: duckdb.DuckDBPyConnection, on_profiles: ProfileHook | None) -> LoadResult:
         rows = _scalar(con, "SELECT count(*) FROM staging")
-        con.execute(FRESH)
-        stored = _scalar(con, "SELECT count(*) FROM fresh")
+        con.execute(DUPLICATE_KEYS)
+        duplicates = _scalar(con, "SELECT count(*) FROM duplicate_keys")
+        con.execute(FRESH_DEDUPED if duplicates else FRESH_ALL)
+        stored = _scalar(con, "SELECT count(*) FROM fresh") if duplicates else rows
         if stored and on_profiles is not None:
             profiles = con.execute(PROFILES).fetchall()
             if profiles:
@@ -253,7 +298,10 @@ class DuckDBStore(EventStore):
             con.execute(INSERT_EVENTS)
             con.execute(CATALOG_EVENTS)
             con.execute(CATALOG_PROPERTIES)
-        con.execute("DROP TABLE IF EXISTS staging; DROP TABLE IF EXISTS fresh")
+        con.execute(
+            "DROP VIEW IF EXISTS fresh; DROP TABLE IF EXISTS fresh_rows; "
+            "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging"
+        )
         return LoadResult(rows=rows, stored=stored, duplicates=rows - stored)
 
     def count(self, f: EventFilter) -> EventCount:
@@ -305,7 +353,8 @@ class DuckDBStore(EventStore):
             ).fetchall()
             props = con.execute(
                 "SELECT type, event, property, sum(events), "
-                "list_slice(list(DISTINCT example ORDER BY example), 1, 3), "
+                "list_slice(list(DISTINCT example ORDER BY example) "
+                "FILTER (WHERE example IS NOT NULL), 1, 3), "
                 "epoch_ms(min(first_seen)), epoch_ms(max(last_seen)) FROM catalog_properties "
                 "WHERE workspace_id = ? GROUP BY type, event, property",
                 [workspace_id],

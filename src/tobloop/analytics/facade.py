@@ -1,0 +1,38 @@
+"""The analytics module's public surface: other modules import only this."""
+
+from tobloop.analytics.contracts import (
+    CatalogEvent,
+    CatalogProperty,
+    EventCount,
+    EventImportReport,
+    LoadResult,
+    RejectedRow,
+    StoredEvent,
+)
+from tobloop.analytics.logic.importing import import_events
+from tobloop.analytics.logic.queries import (
+    count_events,
+    event_catalog,
+    live_events,
+    load_pending_events,
+)
+from tobloop.analytics.store import EventFilter, EventStore, event_store, open_store
+
+__all__ = [
+    "CatalogEvent",
+    "CatalogProperty",
+    "EventCount",
+    "EventFilter",
+    "EventImportReport",
+    "EventStore",
+    "LoadResult",
+    "RejectedRow",
+    "StoredEvent",
+    "count_events",
+    "event_catalog",
+    "event_store",
+    "import_events",
+    "live_events",
+    "load_pending_events",
+    "open_store",
+]

@@ -1,0 +1,401 @@
+"""``tobloop import events FILE``: history in Segment's message format (NDJSON) or CSV.
+
+Every line is checked exactly as ``/v1/batch`` checks a message (history mode: a time is
+required and taken as is). Two paths store the same events:
+
+- **bulk**: DuckDB reads the whole file with its own JSON reader and checks every line in SQL;
+  when every line passes (and every line has a ``messageId``), the events are loaded in one
+  statement, without Python touching each line;
+- **line by line**: otherwise the file is read in Python, each invalid line reported with its
+  line number, field, value and reason, and the valid ones loaded.
+
+Re-importing a file stores nothing twice (events are deduplicated by ``messageId``).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from tobloop.analytics.contracts import EventImportReport, LoadResult, RejectedRow
+from tobloop.analytics.ingest import segment
+from tobloop.analytics.store import event_store
+from tobloop.analytics.store.base import EventStore, ProfileHook
+from tobloop.analytics.store.duckdb_store import DuckDBStore
+from tobloop.kernel.errors import InvalidInput
+from tobloop.platform.facade import Principal, require
+
+Progress = Callable[[str, int, int | None], None]
+CHUNK_LINES = 500_000
+_SOURCE_FIELDS = (
+    "type",
+    "event",
+    "userId",
+    "anonymousId",
+    "groupId",
+    "previousId",
+    "name",
+    "category",
+    "messageId",
+    "timestamp",
+    "originalTimestamp",
+    "properties",
+    "traits",
+    "context",
+)
+_READ_COLUMNS = "{" + ", ".join(f"'{c}': 'JSON'" for c in _SOURCE_FIELDS) + "}"
+# The time formats the bulk path parses itself; anything else goes line by line.
+_TIME_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?"
+
+
+def _id_ok(col: str) -> str:
+    return (
+        f"({col} IS NULL OR (json_type({col}) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'NULL') "
+        f"AND coalesce(length({col} ->> '$'), 0) <= {segment.MAX_ID_LENGTH}))"
+    )
+
+
+def _obj_ok(col: str) -> str:
+    return f"({col} IS NULL OR json_type({col}) IN ('OBJECT', 'NULL'))"
+
+
+# Mirrors segment.normalize(history=True) for the lines it accepts; a line it cannot vouch
+# for makes the whole file go the line-by-line way, which is the authority.
+BULK_STAGE = f"""
+CREATE OR REPLACE TEMP TABLE staging AS
+WITH src AS (
+    SELECT *,
+           coalesce(type ->> '$', CASE WHEN event IS NOT NULL THEN 'track' END) AS k,
+           nullif(userId ->> '$', '') AS u,
+           nullif(anonymousId ->> '$', '') AS a,
+           coalesce(timestamp, originalTimestamp) ->> '$' AS ts_text,
+           epoch_ms(TRY_CAST(coalesce(timestamp, originalTimestamp) ->> '$' AS TIMESTAMPTZ))
+               AS ts,
+           CASE WHEN json_type(traits) = 'OBJECT' AND len(json_keys(traits)) > 0 THEN traits
+                WHEN coalesce(type ->> '$', '') = 'identify'
+                     AND json_type(context, '$.traits') = 'OBJECT' THEN context -> '$.traits'
+                ELSE traits END AS tr
+    FROM read_ndjson($path, columns={_READ_COLUMNS}, format='newline_delimited',
+                     ignore_errors=true, maximum_object_size=1048576)
+)
+SELECT $workspace::BIGINT AS workspace_id, k AS type,
+       CASE WHEN k = 'track' THEN event ->> '$'
+            WHEN k IN ('page', 'screen') THEN left(coalesce(name ->> '$', ''), 255)
+            ELSE '' END AS event,
+       coalesce(u, a) AS distinct_id, u AS user_id, a AS anonymous_id,
+       CASE WHEN k = 'group' THEN nullif(groupId ->> '$', '')
+            ELSE context ->> '$.groupId' END AS account_id,
+       ts AS timestamp, $received::BIGINT AS received_at,
+       messageId ->> '$' AS message_id,
+       ('0x' || substr(md5($workspace::VARCHAR || ':' || (messageId ->> '$')), 1, 16))::UBIGINT
+           AS dedupe_key,
+       CASE WHEN k = 'alias' THEN previousId ->> '$' END AS previous_id,
+       CASE WHEN k IN ('page', 'screen') AND json_type(category) = 'VARCHAR'
+                 AND category ->> '$' <> '' AND json_type(properties, '$.category') IS NULL
+            THEN json_merge_patch(coalesce(properties, '{{}}'),
+                                  json_object('category', category ->> '$'))
+            WHEN json_type(properties) = 'OBJECT' THEN properties ELSE '{{}}' END AS properties,
+       CASE WHEN json_type(tr) = 'OBJECT' THEN tr ELSE '{{}}' END AS traits,
+       CASE WHEN json_type(context) = 'OBJECT' THEN context ELSE '{{}}' END AS context,
+       'import' AS source,
+       coalesce(
+           k IN ('track', 'identify', 'group', 'page', 'screen', 'alias')
+           AND (type IS NULL OR json_type(type) = 'VARCHAR')
+           AND {_id_ok("userId")} AND {_id_ok("anonymousId")} AND coalesce(u, a) IS NOT NULL
+           AND {_obj_ok("properties")} AND {_obj_ok("traits")} AND {_obj_ok("context")}
+           AND (json_type(context, '$.groupId') IS NULL
+                OR json_type(context, '$.groupId') IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'NULL'))
+           AND length(coalesce(context ->> '$.groupId', '')) <= {segment.MAX_ID_LENGTH}
+           AND (k <> 'track' OR (json_type(event) = 'VARCHAR' AND trim(event ->> '$') <> ''
+                                 AND length(event ->> '$') <= {segment.MAX_EVENT_LENGTH}))
+           AND (k NOT IN ('page', 'screen') OR name IS NULL
+                OR json_type(name) IN ('VARCHAR', 'NULL'))
+           AND (k <> 'group' OR ({_id_ok("groupId")} AND nullif(groupId ->> '$', '') IS NOT NULL))
+           AND (k <> 'alias' OR ({_id_ok("previousId")} AND u IS NOT NULL
+                                 AND nullif(previousId ->> '$', '') IS NOT NULL))
+           AND (k <> 'identify' OR json_type(context, '$.traits') IS NULL
+                OR json_type(context, '$.traits') IN ('OBJECT', 'NULL'))
+           AND json_type(messageId) = 'VARCHAR' AND messageId ->> '$' <> ''
+           AND length(messageId ->> '$') <= {segment.MAX_ID_LENGTH}
+           AND json_type(coalesce(timestamp, originalTimestamp)) = 'VARCHAR'
+           AND regexp_full_match(ts_text, '{_TIME_PATTERN}')
+           AND ts >= {segment.EARLIEST_MS} AND ts <= $received + {segment.FUTURE_TOLERANCE_MS}
+           AND strlen(coalesce(properties::VARCHAR, '')) + strlen(coalesce(
+               tr::VARCHAR, '')) + strlen(coalesce(context::VARCHAR, '')) < 30000,
+           false) AS line_ok
+FROM src
+"""
+RECORD_COLUMNS = (
+    "workspace_id, type, event, distinct_id, user_id, anonymous_id, account_id, timestamp, "
+    "received_at, message_id, dedupe_key, previous_id, properties, traits, context, source"
+)
+
+
+@dataclass
+class _Outcome:
+    rows: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+    stored: int = 0
+    duplicates: int = 0
+
+    def add(self, result: LoadResult) -> None:
+        self.stored += result.stored
+        self.duplicates += result.duplicates
+
+
+def count_lines(path: Path) -> int:
+    """Lines of a file (a last line without a newline counts), read in 16 MB blocks."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as f:
+        while block := f.read(16 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
+def import_events(
+    principal: Principal,
+    path: Path,
+    *,
+    fmt: str = "ndjson",
+    filename: str | None = None,
+    progress: Progress | None = None,
+    store: EventStore | None = None,
+    on_profiles: ProfileHook | None = None,
+) -> EventImportReport:
+    require(principal.scopes, "analytics", "write")
+    if on_profiles is None:
+        from tobloop.analytics.logic.profiles import apply_profiles
+
+        on_profiles = apply_profiles
+    store = store or event_store()
+    report = _Importer(principal.workspace_id, store, on_profiles, progress or _quiet)
+    if fmt == "csv":
+        out = report.csv_file(path)
+    elif fmt == "ndjson":
+        out = report.ndjson(path, row_offset=0, columns={})
+    else:
+        raise InvalidInput(f"unknown format {fmt!r}: use ndjson or csv", code="invalid_format")
+    return EventImportReport(
+        file=filename if filename is not None else str(path),
+        rows=out.rows,
+        created=out.stored,
+        updated=0,
+        duplicates=out.duplicates,
+        rejected=sorted(out.rejected, key=lambda r: r.row),
+    )
+
+
+def _quiet(phase: str, done: int, total: int | None) -> None:
+    return None
+
+
+class _Importer:
+    def __init__(
+        self, workspace_id: int, store: EventStore, on_profiles: ProfileHook, progress: Progress
+    ) -> None:
+        self.workspace_id = workspace_id
+        self.store = store
+        self.on_profiles = on_profiles
+        self.progress = progress
+
+    def ndjson(self, path: Path, *, row_offset: int, columns: dict[str, str]) -> _Outcome:
+        lines = count_lines(path)
+        self.progress("Checking", 0, lines)
+        out = self._bulk(path, lines)
+        if out is None:
+            out = self._line_by_line(path, lines, row_offset=row_offset, columns=columns)
+        self.progress("Stored", lines, lines)
+        return out
+
+    # -- bulk ---------------------------------------------------------------------------------
+
+    def _bulk(self, path: Path, lines: int) -> _Outcome | None:
+        params = {
+            "path": str(path.resolve()),
+            "workspace": self.workspace_id,
+            "received": time.time_ns() // 1_000_000,
+        }
+
+        def accept(con: duckdb.DuckDBPyConnection) -> bool:
+            row = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE NOT line_ok) FROM staging"
+            ).fetchone()
+            return row is not None and int(row[0]) == lines and int(row[1]) == 0 and lines > 0
+
+        if isinstance(self.store, DuckDBStore):
+            result = self.store.load_select(BULK_STAGE, params, self.on_profiles, accept)
+            if result is None:
+                return None
+            return _Outcome(rows=lines, stored=result.stored, duplicates=result.duplicates)
+        with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
+            con = duckdb.connect(config={"threads": 2})
+            try:
+                con.execute(BULK_STAGE, params)
+                if not accept(con):
+                    return None
+                records = Path(tmp) / "records.ndjson"
+                con.execute(
+                    f"COPY (SELECT {RECORD_COLUMNS} FROM staging) TO '{records}' (FORMAT JSON)"
+                )
+            finally:
+                con.close()
+            result = self.store.load([records], self.on_profiles)
+        return _Outcome(rows=lines, stored=result.stored, duplicates=result.duplicates)
+
+    # -- line by line -------------------------------------------------------------------------
+
+    def _line_by_line(
+        self, path: Path, lines: int, *, row_offset: int, columns: dict[str, str]
+    ) -> _Outcome:
+        out = _Outcome()
+        received = time.time_ns() // 1_000_000
+        with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
+            chunk: list[bytes] = []
+            part = 0
+            for number, line in _numbered_lines(path):
+                if not line.strip():
+                    continue
+                out.rows += 1
+                record = self._check(line, number + row_offset, received, columns, out)
+                if record is not None:
+                    chunk.append(record)
+                if len(chunk) >= CHUNK_LINES:
+                    part += 1
+                    self._store_chunk(Path(tmp) / f"part-{part}.ndjson", chunk, out)
+                    chunk = []
+                    self.progress("Storing", number, lines)
+            if chunk:
+                self._store_chunk(Path(tmp) / f"part-{part + 1}.ndjson", chunk, out)
+        return out
+
+    def _check(
+        self, line: bytes, row: int, received: int, columns: dict[str, str], out: _Outcome
+    ) -> bytes | None:
+        try:
+            msg = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            out.rejected.append(RejectedRow(row, None, None, f"not valid JSON: {exc}"))
+            return None
+        try:
+            return segment.normalize(
+                msg,
+                workspace_id=self.workspace_id,
+                received_ms=received,
+                source="import",
+                history=True,
+            )
+        except segment.Rejected as exc:
+            value = msg.get(exc.field) if isinstance(msg, dict) else None
+            text = None if value is None or isinstance(value, dict | list) else str(value)[:200]
+            column = columns.get(exc.field, exc.field) if exc.field != "message" else None
+            out.rejected.append(RejectedRow(row, column, text, exc.reason))
+            return None
+
+    def _store_chunk(self, path: Path, chunk: list[bytes], out: _Outcome) -> None:
+        path.write_bytes(b"".join(chunk))
+        out.add(self.store.load([path], self.on_profiles))
+        path.unlink()
+
+    # -- CSV ----------------------------------------------------------------------------------
+
+    def csv_file(self, path: Path) -> _Outcome:
+        from tobloop.accounts.facade import read_csv
+
+        table = read_csv(path.read_bytes())
+        plan = [csv_target(h) for h in table.header]
+        columns = {target[1]: header for target, header in zip(plan, table.header, strict=True)}
+        with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
+            ndjson = Path(tmp) / "events.ndjson"
+            with ndjson.open("wb") as f:
+                for _row, cells in table.rows:
+                    f.write(
+                        orjson.dumps(csv_message(plan, cells), option=orjson.OPT_APPEND_NEWLINE)
+                    )
+            out = self.ndjson(ndjson, row_offset=1, columns=columns)
+        out.rows = len(table.rows)
+        # read_csv numbers rows as a spreadsheet shows them; skipped blank rows shift lines.
+        numbers = [r for r, _ in table.rows]
+        for i, rejected in enumerate(out.rejected):
+            index = rejected.row - 2
+            if 0 <= index < len(numbers):
+                out.rejected[i] = RejectedRow(
+                    numbers[index], rejected.column, rejected.value, rejected.reason
+                )
+        return out
+
+
+_CSV_NAMES = {
+    "type": "type",
+    "event": "event",
+    "event_name": "event",
+    "userid": "userId",
+    "user_id": "userId",
+    "user": "userId",
+    "anonymousid": "anonymousId",
+    "anonymous_id": "anonymousId",
+    "groupid": "groupId",
+    "group_id": "groupId",
+    "account": "groupId",
+    "account_id": "groupId",
+    "timestamp": "timestamp",
+    "time": "timestamp",
+    "messageid": "messageId",
+    "message_id": "messageId",
+    "name": "name",
+    "previousid": "previousId",
+    "previous_id": "previousId",
+}
+_NUMBER = re.compile(r"-?(0|[1-9]\d{0,17})(\.\d+)?")
+
+
+def csv_target(header: str) -> tuple[str, str]:
+    """(where, key): a message field, or a key of properties/traits/context."""
+    name = header.strip()
+    low = name.lower().replace(" ", "_").replace("-", "_")
+    for prefix in ("properties", "traits", "context"):
+        if low.startswith(prefix + "."):
+            return prefix, name[len(prefix) + 1 :]
+    if low in _CSV_NAMES:
+        return "field", _CSV_NAMES[low]
+    return "properties", name
+
+
+def _cell(value: str) -> Any:
+    if _NUMBER.fullmatch(value):
+        return float(value) if "." in value else int(value)
+    return value
+
+
+def csv_message(plan: list[tuple[str, str]], cells: list[str]) -> dict[str, Any]:
+    """A CSV row as a Segment message; an account column sets context.groupId."""
+    msg: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {"properties": {}, "traits": {}, "context": {}}
+    for (where, key), raw in zip(plan, cells, strict=False):
+        value = raw.strip()
+        if not value:
+            continue
+        if where == "field":
+            msg[key] = value
+        else:
+            nested[where][key] = _cell(value)
+    msg.setdefault("type", "track")
+    if "groupId" in msg and msg["type"] != "group":
+        nested["context"]["groupId"] = msg.pop("groupId")
+    for where, values in nested.items():
+        if values:
+            msg[where] = values
+    return msg
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb", buffering=1 << 20) as f:
+        yield from enumerate(f, start=1)
