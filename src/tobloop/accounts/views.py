@@ -201,8 +201,12 @@ def account_import(request: HttpRequest, principal: Principal) -> HttpResponse:
         else:
             importer = facade.import_contacts if kind == "contacts" else facade.import_accounts
             try:
-                context["report"] = importer(principal, upload.read(), filename=upload.name or "")
+                report = importer(principal, upload.read(), filename=upload.name or "")
             except TobloopError as exc:
                 context["error"] = exc
+            else:
+                # A row can have several problems; the summary counts rows.
+                context["report"] = report
+                context["rejected_rows"] = len({r.row for r in report.rejected})
         context["kind"] = kind
     return render(request, "accounts/import.html", context)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tobloop.accounts import facade
@@ -43,6 +44,16 @@ def test_import_without_a_file_says_so(owner_client):
     response = client.post("/w/acme/accounts/import/", {"kind": "accounts"})
     assert response.status_code == 200
     assert b"Choose a CSV file to upload." in response.content
+
+
+def test_import_summary_counts_rejected_rows_not_problems(owner_client):
+    _, client = owner_client
+    raw = b"external_id,name,domain,headcount\nA1,Ok,ok.cn,5\nA2,Bad,bad domain,lots\n"
+    upload = SimpleUploadedFile("crm.csv", raw, content_type="text/csv")
+    response = client.post("/w/acme/accounts/import/", {"kind": "accounts", "file": upload})
+    page = response.content.decode()
+    assert "2 rows: 1 created, 0 updated, 1 rejected." in page
+    assert page.count('<td class="num">3</td>') == 2  # both problems of row 3 are listed
 
 
 def test_key_form_errors_are_shown_on_the_page(owner_client):

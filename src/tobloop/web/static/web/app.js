@@ -26,6 +26,18 @@
       button.textContent = button.getAttribute("data-copied") || button.textContent;
     });
   });
+  // A partial request that ended on the sign-in page (the session expired) opens that page
+  // instead of swapping it into the table.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var meta = document.querySelector("meta[name=login-url]");
+    var xhr = event.detail.xhr;
+    if (!meta || !xhr || !xhr.responseURL) return;
+    var url = new URL(xhr.responseURL);
+    if (url.pathname === meta.getAttribute("content")) {
+      event.detail.shouldSwap = false;
+      window.location.assign(url.pathname + "?next=" + encodeURIComponent(location.pathname + location.search));
+    }
+  });
   // Sortable column headers of a filtered list: set the form's sort field and refresh.
   document.addEventListener("click", function (event) {
     var link = event.target instanceof Element && event.target.closest("a[data-sort]");
