@@ -14,11 +14,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tobloop.accounts import facade as accounts
 from tobloop.demo.companies import CSMS, DemoCompany, DemoContact, company, contacts_for
+from tobloop.demo.revenue import demo_today, import_revenue, plan_revenue, with_lifecycle
 from tobloop.platform import facade as platform
 from tobloop.platform.models import Workspace
 
 DEMO_SLUG = "demo"
-DEMO_VERSION = 1
+DEMO_VERSION = 2
 CHUNK = 250
 
 
@@ -60,6 +61,9 @@ def build_demo(*, accounts: int = 1000, seed: int = 42, fresh: bool = False) -> 
     people: list[DemoContact] = []
     for c in companies:
         people.extend(contacts_for(rng, c, len(people) + 1))
+    today = demo_today()
+    revenue = plan_revenue(random.Random(seed + 1), companies, today)
+    companies = [with_lifecycle(c, revenue, today) for c in companies]
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -71,6 +75,7 @@ def build_demo(*, accounts: int = 1000, seed: int = 42, fresh: bool = False) -> 
         principal = platform.system_principal(DEMO_SLUG, "demo-builder")
         _import_chunks(progress, "Accounts", companies, accounts_import=True, principal=principal)
         _import_chunks(progress, "Contacts", people, accounts_import=False, principal=principal)
+        import_revenue(progress, principal, revenue)
     return DemoSummary(slug=DEMO_SLUG, accounts=len(companies), contacts=len(people), reused=False)
 
 

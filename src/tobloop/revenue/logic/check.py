@@ -58,9 +58,10 @@ def pct(value: float | Decimal | None) -> str:
 
 
 def _side(verdict: str, above: bool) -> str:
-    if verdict == "fail":
-        return _("above") if above else _("below")
-    return _("within")
+    """Where the value sits against the limit: ``above`` is True for upper limits."""
+    if above:
+        return _("above") if verdict == "fail" else _("within")
+    return _("below") if verdict == "fail" else _("above")
 
 
 def rule_ltv(m: RevenueMetrics, t: PlaybookThresholds, lost: list[int], link: Link) -> RuleResult:
