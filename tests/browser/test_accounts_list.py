@@ -75,3 +75,11 @@ def test_filter_search_sort_and_pages(page, live_server, acme, sign_in):
     page.goto(live_server.url + "/w/acme/accounts/?segment=mid&sort=name")
     expect_names(page, ["Mid Factory"])
     expect(page.locator("select[name=segment]")).to_have_value("mid")
+
+    # When the session has ended, a filter change opens the sign-in page instead of
+    # swapping it into the table.
+    page.context.clear_cookies()
+    page.select_option("select[name=segment]", "small")
+    page.wait_for_url("**/login/?next=*")
+    expect(page.locator("#id_username")).to_be_visible()
+    expect(page.locator("#account-filters")).to_have_count(0)  # a whole page, not a swap
