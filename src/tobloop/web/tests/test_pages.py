@@ -97,3 +97,12 @@ def test_pages_render_in_chinese(owner_client):
         assert '<html lang="zh-hans">' in response.content.decode()
     listing = client.get("/w/acme/accounts/").content.decode()
     assert "大型企业" in listing and "12,000" in listing and "专属服务团队" in listing
+
+
+def test_navigation_shows_built_modules_only(owner_client):
+    from tobloop.web.context import MODULES
+
+    _, client = owner_client
+    page = client.get("/w/acme/accounts/").content.decode()
+    for key, _label, built in MODULES:
+        assert (f'data-nav="{key}"' in page) is built, key
