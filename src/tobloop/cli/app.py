@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tobloop.cli.churn import churn_app
 from tobloop.cli.events import register as register_events
 from tobloop.cli.revenue import register as register_revenue
 from tobloop.cli.runtime import (
@@ -37,6 +38,7 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(import_app, name="import")
+app.add_typer(churn_app, name="churn")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 WorkspaceOpt = Annotated[

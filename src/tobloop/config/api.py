@@ -14,6 +14,7 @@ from tobloop.kernel.errors import TobloopError
 from tobloop.platform.api import router as platform_router
 from tobloop.platform.auth import PrincipalAuth
 from tobloop.revenue.api import router as revenue_router
+from tobloop.success.api import router as success_router
 
 api = NinjaAPI(
     title="tobloop API",
@@ -78,3 +79,4 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/", platform_router)
 api.add_router("/", accounts_router)
 api.add_router("/", revenue_router)
+api.add_router("/", success_router)

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "tobloop.platform",
     "tobloop.accounts",
     "tobloop.revenue",
+    "tobloop.success",
     "tobloop.analytics",
     "tobloop.web",
 ]

@@ -1,0 +1,70 @@
+"""The success module's public surface: other modules import only this.
+
+The churn functions import pandas and scikit-learn only when called, so importing the facade
+from the web path stays cheap.
+"""
+
+from __future__ import annotations
+
+from tobloop.success.contracts import (
+    AccountHealth,
+    CalibrationBin,
+    ChurnEvaluation,
+    Driver,
+    HealthFlag,
+    HealthProfileView,
+    HealthVerdictView,
+    RowDrivers,
+    ScoreSummary,
+    Validation,
+)
+from tobloop.success.logic.health import account_health, score_account, score_workspace
+from tobloop.success.logic.health_profiles import (
+    HealthProfileIn,
+    create_health_profile,
+    delete_health_profile,
+    install_default_health_profile,
+    list_health_profiles,
+    replace_health_profile,
+)
+from tobloop.success.logic.health_rules import MEASURES, HealthRuleIn
+
+
+def evaluate_churn_csv(
+    raw: bytes,
+    *,
+    label: str,
+    time: str | None = None,
+    id_column: str | None = None,
+    drivers: bool = False,
+) -> ChurnEvaluation:
+    """Out-of-sample quality of a churn model on a plain CSV table (``tobloop churn evaluate``)."""
+    from tobloop.success.logic.churn import evaluate_csv
+
+    return evaluate_csv(raw, label=label, time=time, id_column=id_column, drivers=drivers)
+
+
+__all__ = [
+    "MEASURES",
+    "AccountHealth",
+    "CalibrationBin",
+    "ChurnEvaluation",
+    "Driver",
+    "HealthFlag",
+    "HealthProfileIn",
+    "HealthProfileView",
+    "HealthRuleIn",
+    "HealthVerdictView",
+    "RowDrivers",
+    "ScoreSummary",
+    "Validation",
+    "account_health",
+    "create_health_profile",
+    "delete_health_profile",
+    "evaluate_churn_csv",
+    "install_default_health_profile",
+    "list_health_profiles",
+    "replace_health_profile",
+    "score_account",
+    "score_workspace",
+]

@@ -1,0 +1,84 @@
+"""Health profiles (how an account's health is judged) and the daily verdicts they produce."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tobloop.kernel.tenancy import WorkspaceManager
+
+
+class ProfileKind(models.TextChoices):
+    CODE = "code", _("Health code (yes/no flags)")
+
+
+class HealthColor(models.TextChoices):
+    RED = "red", _("Red")
+    YELLOW = "yellow", _("Yellow")
+    GREEN = "green", _("Green")
+
+
+class HealthProfile(models.Model):
+    """A health model for the accounts of one segment and/or lifecycle stage (blank = any).
+
+    For the "code" kind (P-REQ-4) ``rules`` is a list of yes/no flags, validated by
+    ``logic.health_rules.HealthRuleIn``; any red flag gives red, else any yellow gives yellow.
+    """
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="health_profiles"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=ProfileKind.choices, default=ProfileKind.CODE
+    )
+    segment = models.CharField(_("segment"), max_length=10, blank=True)
+    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, blank=True)
+    rules = models.JSONField(_("rules"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceManager["HealthProfile"]()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="uniq_health_profile_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HealthVerdict(models.Model):
+    """One account's health on one day; scoring again on the same day replaces it."""
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="health_verdicts"
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="health_verdicts"
+    )
+    profile = models.ForeignKey(
+        HealthProfile, null=True, on_delete=models.SET_NULL, related_name="verdicts"
+    )
+    profile_name = models.CharField(max_length=120)
+    day = models.DateField()
+    color = models.CharField(max_length=6, choices=HealthColor.choices)
+    flags = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField()
+
+    objects = WorkspaceManager["HealthVerdict"]()
+
+    class Meta:
+        ordering = ["account_id", "-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "account", "day"], name="uniq_health_verdict_day"
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "day", "color"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day} {self.color}"
