@@ -51,11 +51,11 @@ def ts_ms(d: Dialect) -> str:
     return "epoch_ms(timestamp)" if d is Dialect.DUCKDB else "toUnixTimestamp64Milli(timestamp)"
 
 
-def time_at_least(d: Dialect, placeholder: str) -> str:
+def time_at_least(d: Dialect, placeholder: str, column: str = "timestamp") -> str:
     """``timestamp >= `` an epoch-ms parameter, written so the engines can prune on it."""
     if d is Dialect.DUCKDB:
-        return f"timestamp >= epoch_ms({placeholder}::BIGINT)"
-    return f"timestamp >= fromUnixTimestamp64Milli({placeholder})"
+        return f"{column} >= epoch_ms({placeholder}::BIGINT)"
+    return f"{column} >= fromUnixTimestamp64Milli({placeholder})"
 
 
 def time_below(d: Dialect, placeholder: str) -> str:

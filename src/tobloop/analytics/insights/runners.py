@@ -8,7 +8,16 @@ import orjson
 
 from tobloop.analytics.insights.dialect import Dialect
 from tobloop.analytics.insights.funnel_builder import build_funnel
-from tobloop.analytics.insights.models import FunnelQuery, FunnelResult, FunnelStepResult
+from tobloop.analytics.insights.models import (
+    Cohort,
+    FunnelQuery,
+    FunnelResult,
+    FunnelStepResult,
+    RetentionQuery,
+    RetentionResult,
+)
+from tobloop.analytics.insights.periods import periods_between
+from tobloop.analytics.insights.retention_builder import build_retention, period_number
 
 
 class QueryEngine(Protocol):
@@ -69,5 +78,45 @@ def funnel_result(q: FunnelQuery, counts: list[int]) -> FunnelResult:
         steps=[
             FunnelStepResult(event=s.event, count=n, conversion=n / first if first else None)
             for s, n in zip(q.steps, counts, strict=True)
+        ],
+    )
+
+
+class RetentionRunner:
+    def __init__(self, query: RetentionQuery, *, workspace_id: int, table: str = "events") -> None:
+        self.query = query
+        self.workspace_id = workspace_id
+        self.table = table
+
+    def calculate(self, engine: QueryEngine) -> RetentionResult:
+        built = build_retention(
+            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+        )
+        rows = [(int(pn), int(k), int(n)) for pn, k, n in engine.rows(built.sql, built.params)]
+        return retention_result(self.query, rows)
+
+
+def retention_result(q: RetentionQuery, rows: list[tuple[int, int, int]]) -> RetentionResult:
+    """Every period of the range is a cohort, empty ones included, in time order."""
+    labels = periods_between(q.date_from, q.date_to, q.period)
+    size = {period_number(label, q.period): 0 for label in labels}
+    kept = {pn: [0] * q.periods for pn in size}
+    for pn, k, n in rows:
+        if pn not in size:
+            continue
+        if k == 0:
+            size[pn] = n
+        elif q.bounded:
+            kept[pn][k - 1] += n
+        else:  # k is the furthest period the entities came back in: they count up to it
+            for i in range(k):
+                kept[pn][i] += n
+    return RetentionResult(
+        period=q.period,
+        by=q.by,
+        bounded=q.bounded,
+        cohorts=[
+            Cohort(cohort=label, size=size[pn], retained=kept[pn])
+            for label, pn in ((label, period_number(label, q.period)) for label in labels)
         ],
     )

@@ -1,0 +1,107 @@
+"""SQL for retention, in the DuckDB or the ClickHouse dialect.
+
+An entity joins the cohort of the period holding its first start event ever, when that event
+falls inside ``from``…``to``; it is retained k periods later when it does the return event in
+period p+k (bounded) or in any period from p+k on (unbounded, "on or after"). Periods are
+numbered the same way on both engines, from the local date in the workspace time zone:
+days since 1970-01-01, weeks ``(days + 3) div 7`` (Monday-based: 1970-01-05 was a Monday), and
+months ``year * 12 + month - 1``.
+
+The statement answers rows ``(cohort period, k, entities)``: k = 0 is the cohort's size; for
+bounded retention k ≥ 1 counts the entities back in period p+k; for unbounded retention k is
+the furthest period (capped at N) an entity came back in, and the runner sums the tail.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tobloop.analytics.insights.dialect import (
+    Dialect,
+    Params,
+    checked_table,
+    entity_column,
+    matcher_condition,
+    time_at_least,
+    time_below,
+)
+from tobloop.analytics.insights.funnel_builder import BuiltQuery
+from tobloop.analytics.insights.models import Period, RetentionQuery
+from tobloop.analytics.insights.periods import range_ms
+
+EPOCH = date(1970, 1, 1)
+ANY_EVENT_TYPES = "type IN ('track', 'page', 'screen')"  # "any event": not identify/group/alias
+
+
+def period_number(day: date, period: Period) -> int:
+    """The number a period gets in SQL (see the module docstring)."""
+    days = (day - EPOCH).days
+    if period is Period.DAY:
+        return days
+    if period is Period.WEEK:
+        return (days + 3) // 7
+    return day.year * 12 + day.month - 1
+
+
+def _period_sql(d: Dialect, column: str, period: Period, tz: str) -> str:
+    if d is Dialect.DUCKDB:
+        local = f"CAST(timezone({tz}, {column} AT TIME ZONE 'UTC') AS DATE)"
+        days = f"date_diff('day', DATE '1970-01-01', {local})"
+        if period is Period.DAY:
+            return f"CAST({days} AS BIGINT)"
+        if period is Period.WEEK:
+            return f"CAST(({days} + 3) // 7 AS BIGINT)"
+        return f"CAST(year({local}) * 12 + month({local}) - 1 AS BIGINT)"
+    local = f"toDate({column}, {tz})"
+    days = f"toInt64(dateDiff('day', toDate('1970-01-01'), {local}))"
+    if period is Period.DAY:
+        return days
+    if period is Period.WEEK:
+        return f"intDiv({days} + 3, 7)"
+    return f"toInt64(toYear({local}) * 12 + toMonth({local}) - 1)"
+
+
+def build_retention(
+    q: RetentionQuery, *, dialect: Dialect, workspace_id: int, table: str = "events"
+) -> BuiltQuery:
+    d, p = dialect, Params(dialect)
+    table = checked_table(table)
+    start_ms, end_ms = range_ms(q)
+    ws = p.add(workspace_id, "UInt64")
+    lo, hi = p.add(start_ms, "Int64"), p.add(end_ms, "Int64")
+    tz = p.add(q.timezone, "String")
+    n = p.add(q.periods, "Int64")
+    entity, has_entity = entity_column(q.by)
+    start = matcher_condition(d, q.start, p)
+    back = ANY_EVENT_TYPES if q.return_event is None else matcher_condition(d, q.return_event, p)
+    scope = f"workspace_id = {ws} AND {has_entity}"
+    first_period = _period_sql(d, "first_at", q.period, tz)
+    return_period = _period_sql(d, "timestamp", q.period, tz)
+    if q.bounded:
+        tail = f"""SELECT c.pn, r.pn - c.pn AS k, count(DISTINCT c.entity) AS n
+FROM cohort AS c JOIN back AS r ON r.entity = c.entity
+WHERE r.pn - c.pn BETWEEN 1 AND {n}
+GROUP BY c.pn, r.pn - c.pn"""
+    else:
+        tail = f"""SELECT pn, k, count(*) AS n FROM (
+    SELECT c.entity AS entity, c.pn AS pn, least(max(r.pn) - c.pn, {n}) AS k
+    FROM cohort AS c JOIN back AS r ON r.entity = c.entity
+    GROUP BY c.entity, c.pn) AS furthest
+WHERE k >= 1
+GROUP BY pn, k"""
+    sql = f"""WITH firsts AS (
+    SELECT {entity} AS entity, min(timestamp) AS first_at FROM {table}
+    WHERE {scope} AND {start} AND {time_below(d, hi)}
+    GROUP BY {entity}
+), cohort AS (
+    SELECT entity, {first_period} AS pn FROM firsts
+    WHERE {time_at_least(d, lo, "first_at")}
+), back AS (
+    SELECT DISTINCT {entity} AS entity, {return_period} AS pn FROM {table}
+    WHERE {scope} AND {back} AND {time_at_least(d, lo)}
+      AND {entity} IN (SELECT entity FROM cohort)
+)
+SELECT pn, 0 AS k, count(*) AS n FROM cohort GROUP BY pn
+UNION ALL
+{tail}"""
+    return BuiltQuery(sql=sql, params=p.values)
