@@ -11,9 +11,9 @@ from tobloop.platform.facade import workspaces_of
 
 # (url name suffix, label, built). Modules not built yet stay hidden from the navigation.
 MODULES: list[tuple[str, Any, bool]] = [
-    ("overview", _("Overview"), False),
+    ("overview", _("Overview"), True),
     ("accounts", _("Accounts"), True),
-    ("revenue", _("Revenue"), False),
+    ("revenue", _("Revenue"), True),
     ("analytics", _("Analytics"), False),
     ("success", _("Success"), False),
     ("requirements", _("Requirements"), False),

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tobloop.platform.facade import PlaybookThresholds
 from tobloop.revenue.contracts import (
@@ -328,10 +329,10 @@ def rule_growth(m: RevenueMetrics, t: PlaybookThresholds, snap: Snapshot, link: 
 
 
 MILESTONES = (
-    (1, "the product has value"),
-    (100, "it is a product, not a project"),
-    (1000, "delivery and service scale"),
-    (10000, "a platform"),
+    (1, gettext_lazy("the product has value")),
+    (100, gettext_lazy("it is a product, not a project")),
+    (1000, gettext_lazy("delivery and service scale")),
+    (10000, gettext_lazy("a platform")),
 )
 
 
@@ -343,7 +344,7 @@ def milestones(m: RevenueMetrics) -> Milestones:
         items.append(
             Milestone(
                 count=count,
-                meaning=_(meaning),
+                meaning=str(meaning),
                 reached=m.paying_accounts >= count or month is not None,
                 reached_in=month,
             )

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field
 
 from tobloop.platform.facade import Principal
@@ -43,8 +43,8 @@ class RevenueFilter(BaseModel):
 def _ledger(workspace_id: int, f: RevenueFilter) -> eng.Ledger:
     qs = RevenueSegment.objects.for_workspace(workspace_id).order_by()
     if f.plan:
-        plan = Plan.objects.for_workspace(workspace_id).filter(external_id=f.plan).first()
-        qs = qs.filter(plan_id=plan.pk if plan else -1)
+        chosen = Plan.objects.for_workspace(workspace_id).filter(external_id=f.plan).first()
+        qs = qs.filter(plan_id=chosen.pk if chosen else -1)
     for cut, lookup in (
         ("segment", "account__segment"),
         ("industry", "account__industry"),
@@ -59,14 +59,14 @@ def _ledger(workspace_id: int, f: RevenueFilter) -> eng.Ledger:
     )
     if not rows:
         return eng.empty_ledger()
-    account, start, end, mrr, plan, sub = zip(*rows, strict=True)
+    account, start, end, mrr, plans, sub = zip(*rows, strict=True)
     epoch = eng.EPOCH
     return eng.Ledger(
         account=np.array(account, dtype=np.int64),
         start=np.array([(d - epoch).days for d in start], dtype=np.int64),
         end=np.array([eng.OPEN if d is None else (d - epoch).days for d in end], dtype=np.int64),
         mrr=np.array(mrr, dtype=np.int64),
-        plan=np.array([-1 if p is None else p for p in plan], dtype=np.int64),
+        plan=np.array([-1 if p is None else p for p in plans], dtype=np.int64),
         subscription=np.array(sub, dtype=np.int64),
     )
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from tobloop.revenue.contracts import (
     AccountMovement,

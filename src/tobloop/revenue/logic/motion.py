@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from tobloop.platform.facade import PlaybookThresholds
 from tobloop.revenue.contracts import AccountRevenue

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 from django.urls import NoReverseMatch, reverse
 
 from tobloop.kernel.errors import InvalidInput, NotFound

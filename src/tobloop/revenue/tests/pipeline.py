@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 
 from tobloop.revenue.logic import engine as eng
 from tobloop.revenue.logic.metrics import RevenueData, empty_accounts
