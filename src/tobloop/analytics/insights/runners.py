@@ -49,9 +49,18 @@ class ChdbEngine:
         self.session = session
 
     def rows(self, sql: str, params: dict[str, Any]) -> list[list[Any]]:
-        result = self.session.query(sql, "JSONCompact", params=params)
+        values = {k: escape_parameter(v) if isinstance(v, str) else v for k, v in params.items()}
+        result = self.session.query(sql, "JSONCompact", params=values)
         data: list[list[Any]] = orjson.loads(result.bytes())["data"]
         return data
+
+
+def escape_parameter(value: str) -> str:
+    """ClickHouse reads a parameter value in its escaped text format: ``\\`` ``\\t`` …"""
+    return value.translate(_ESCAPES)
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
 
 
 class FunnelRunner:

@@ -1,0 +1,24 @@
+WITH matched AS (
+    SELECT account_id AS entity, toUnixTimestamp64Milli(timestamp) AS ts,
+           CASE WHEN (event = {p7:String}) THEN 1 ELSE 0 END AS m0,
+           CASE WHEN (event = {p8:String} AND coalesce(JSONType(properties, {p9:String}) IN ('String') AND JSONExtractString(properties, {p9:String}) = {p10:String}, false)) THEN 1 ELSE 0 END AS m1,
+           CASE WHEN (event = {p11:String} AND coalesce(JSONType(properties, {p12:String}) IN ('Int64', 'UInt64', 'Double') AND JSONExtractFloat(properties, {p12:String}) >= {p13:Float64}, false)) THEN 1 ELSE 0 END AS m2
+    FROM events
+    WHERE workspace_id = {p0:UInt64} AND account_id IS NOT NULL AND account_id != '' AND event IN ({p5:String}, {p6:String})
+      AND timestamp >= fromUnixTimestamp64Milli({p1:Int64}) AND timestamp < fromUnixTimestamp64Milli({p4:Int64})
+), moments AS (
+    SELECT entity, ts, [toInt64(sum(m0)), toInt64(sum(m1)), toInt64(sum(m2))] AS c FROM matched WHERE m0 + m1 + m2 > 0 GROUP BY entity, ts
+), entities AS (
+    SELECT entity, arraySort(groupArray((ts, c))) AS g, min(CASE WHEN c[1] > 0 AND ts >= {p1:Int64} AND ts < {p2:Int64} THEN ts END) AS first_ts
+    FROM moments GROUP BY entity
+), reached AS (
+    SELECT arrayFold((acc, x) -> [
+        greatest(acc[1], CASE WHEN x.1 >= {p1:Int64} AND x.1 < {p2:Int64} AND x.1 = first_ts AND x.2[1] >= 1 THEN x.1 ELSE -4611686018427387904 END),
+        greatest(acc[2], CASE WHEN x.1 >= {p1:Int64} AND x.1 < {p2:Int64} AND x.1 = first_ts AND x.2[1] >= 1 AND x.2[2] >= 1 THEN x.1 ELSE -4611686018427387904 END, CASE WHEN acc[1] >= x.1 - {p3:Int64} AND x.2[2] >= 1 THEN acc[1] ELSE -4611686018427387904 END),
+        greatest(acc[3], CASE WHEN x.1 >= {p1:Int64} AND x.1 < {p2:Int64} AND x.1 = first_ts AND x.2[1] >= 1 AND x.2[2] >= 1 AND x.2[3] >= 2 THEN x.1 ELSE -4611686018427387904 END, CASE WHEN acc[1] >= x.1 - {p3:Int64} AND x.2[2] >= 1 AND x.2[3] >= 1 THEN acc[1] ELSE -4611686018427387904 END, CASE WHEN acc[2] >= x.1 - {p3:Int64} AND x.2[3] >= 1 THEN acc[2] ELSE -4611686018427387904 END)
+    ], g, CAST([-4611686018427387904, -4611686018427387904, -4611686018427387904] AS Array(Int64))) AS f
+    FROM entities
+)
+SELECT countIf(f[1] > -4611686018427387904), countIf(f[2] > -4611686018427387904), countIf(f[3] > -4611686018427387904)
+FROM reached
+-- params: {"p0":7,"p1":1772294400000,"p10":"admin","p11":"signup","p12":"seats","p13":5.0,"p2":1774972800000,"p3":604800000,"p4":1775577600000,"p5":"signup","p6":"invite","p7":"signup","p8":"invite","p9":"role"}
