@@ -84,7 +84,12 @@ def ablation_effects(table: ChurnTable, fitted: Any, base: Floats) -> pd.DataFra
 def _words(column: str, value: object, effect: float, typical: object) -> str:
     shown = "blank" if value is None or (isinstance(value, float) and np.isnan(value)) else value
     direction = "raises" if effect > 0 else "lowers"
-    compare = f" (typical: {_fmt(typical)})" if typical is not None else ""
+    if typical is None:
+        compare = ""
+    elif isinstance(value, str) and value == typical:
+        compare = " (the most common value)"
+    else:
+        compare = f" (typical: {_fmt(typical)})"
     return f"{column} {_fmt(shown)} {direction} the churn risk{compare}"
 
 
@@ -114,8 +119,6 @@ def explain_rows(table: ChurnTable, model: str, top: int = TOP_DRIVERS) -> list[
             if effect == 0.0:
                 continue
             value = table.features.iloc[i][column]
-            if column in table.categorical and value == typical.get(column):
-                continue  # "plan basic (typical: basic)" explains nothing
             drivers.append(
                 Driver(
                     column=column,

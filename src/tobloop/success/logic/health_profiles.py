@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tobloop.kernel.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from tobloop.platform.facade import Principal, record_audit, require
 from tobloop.success.contracts import HealthProfileView, HealthRuleView
-from tobloop.success.logic.health_rules import HealthRuleIn
+from tobloop.success.logic.health_rules import HealthRuleIn, check_storable
 from tobloop.success.models import HealthProfile
 
 SEGMENTS = ("", "small", "mid", "large", "unknown")
@@ -29,6 +29,12 @@ class HealthProfileIn(BaseModel):
     lifecycle_stage: str = ""
     rules: list[HealthRuleIn] = Field(default_factory=list, max_length=100)
     is_active: bool = True
+
+    @field_validator("name", "segment", "lifecycle_stage", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        check_storable(value)
+        return value
 
     @field_validator("segment")
     @classmethod

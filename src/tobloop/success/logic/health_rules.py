@@ -12,12 +12,13 @@ except through the ``is_blank`` question, so a missing import does not paint acc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tobloop.success.contracts import HealthFlag
 
@@ -96,6 +97,21 @@ def account_facts(account: Any) -> Facts:
 FACT_SOURCES: list[Callable[[Sequence[Any]], dict[int, Facts]]] = []
 
 
+def check_storable(value: object) -> None:
+    """Raise ValueError for text with NUL characters or numbers that are not finite."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text cannot contain NUL characters")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(key)
+            check_storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_storable(item)
+
+
 class HealthRuleIn(BaseModel):
     """One yes/no flag. ``value`` is needed by comparisons; ``field`` by ``custom_field``."""
 
@@ -108,6 +124,13 @@ class HealthRuleIn(BaseModel):
     value: Any = None
     field: str | None = Field(None, max_length=120)
     label: str = Field("", max_length=200)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        # PostgreSQL jsonb refuses NUL characters and non-finite numbers: refuse them everywhere.
+        check_storable(value)
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> HealthRuleIn:

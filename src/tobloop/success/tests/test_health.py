@@ -76,6 +76,10 @@ def test_rules_are_validated() -> None:
         HealthRuleIn(id="x", color="red", measure="custom_field", op="is_blank")
     with pytest.raises(ValueError, match="needs a value"):
         HealthRuleIn(id="x", color="red", measure="headcount", op="lt")
+    with pytest.raises(ValueError, match="NUL"):
+        HealthRuleIn(id="x", color="red", measure="segment", op="eq", value="a\x00b")
+    with pytest.raises(ValueError, match="finite"):
+        HealthRuleIn(id="x", color="red", measure="headcount", op="lt", value=float("nan"))
     with pytest.raises(ValueError, match="color"):
         HealthRuleIn(id="x", color="green", measure="no_contacts")
 
