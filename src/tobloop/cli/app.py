@@ -11,6 +11,7 @@ import typer
 
 from tobloop.cli.churn import churn_app
 from tobloop.cli.events import register as register_events
+from tobloop.cli.insights import register as register_insights
 from tobloop.cli.revenue import register as register_revenue
 from tobloop.cli.runtime import (
     EXIT_PARTIAL,
@@ -340,6 +341,7 @@ def _details(exc: Any) -> list[dict[str, Any]]:
 
 register_revenue(app, import_app)
 register_events(app, import_app)
+register_insights(app)
 
 
 def main() -> None:
