@@ -53,6 +53,14 @@ SEGMENTS = [
 ]
 
 
+PAGE_SIZE = 100
+
+
+def labels(mapping: dict[str, Any]) -> dict[str, str]:
+    """Lazy labels resolved once per request (templates look them up row by row)."""
+    return {k: str(v) for k, v in mapping.items()}
+
+
 def _as_of(request: HttpRequest) -> date | None:
     raw = request.GET.get("as_of", "").strip()
     if not raw:
@@ -154,7 +162,7 @@ def revenue_page(request: HttpRequest, principal: Principal) -> HttpResponse:
         "chart": _chart_data(m, cohorts),
         "cac_rows": [(c, number(c.cac_payback_months, 1)) for c in m.channels],
         "motion": motion_by_segment(positions).to_dict("records"),
-        "motion_labels": MOTION_LABELS,
+        "motion_labels": labels(MOTION_LABELS),
         "mismatches": sum(1 for p in positions if p.mismatch),
         "query": query.urlencode(),
         **options,
@@ -175,7 +183,7 @@ def movements_page(request: HttpRequest, principal: Principal) -> HttpResponse:
         "kind_label": KIND_LABELS.get(kind or "", ""),
         "items": items,
         "total": total,
-        "labels": KIND_LABELS,
+        "labels": labels(KIND_LABELS),
     }
     partial = bool(request.headers.get("HX-Request"))
     return render(
@@ -197,14 +205,60 @@ def accounts_page(request: HttpRequest, principal: Principal) -> HttpResponse:
         missing = set()
     if request.GET.get("mismatch"):
         items = [i for i in items if i.mismatch]
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    number = min(number, pages)
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "nav_active": "revenue",
-        "items": items,
+        "items": items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        "count": len(items),
+        "number": number,
+        "pages": pages,
+        "query": query.urlencode(),
         "not_paying": len(missing),
-        "motion_labels": MOTION_LABELS,
+        "motion_labels": labels(MOTION_LABELS),
         "narrowed": bool(wanted) or bool(request.GET.get("mismatch")),
     }
     return render(request, "revenue/accounts.html", context)
+
+
+RULE_FORMAT = {
+    "P-ECON-1": "money",
+    "P-ECON-2": "pct",
+    "P-ECON-3": "pct",
+    "P-ECON-4": "months",
+    "P-ECON-5": "pct",
+    "P-ECON-6": "times",
+}
+
+
+def shown(value: Decimal | float | None, kind: str, currency: str) -> str:
+    """A rule's value or threshold as people read it: money, %, months or ×."""
+    if value is None:
+        return "—"
+    if kind == "money":
+        return f"{currency} {Decimal(value):,.0f}"
+    if kind == "pct":
+        return pct(float(value))
+    if kind == "months":
+        return _("%(n)s months") % {"n": number(float(value), 1)}
+    return f"{float(value):.2f}×"
+
+
+def _rule_rows(rules: list[Any], currency: str) -> list[dict[str, Any]]:
+    rows = []
+    for r in rules:
+        kind = RULE_FORMAT.get(r.rule, "number")
+        limit = shown(r.threshold, kind, currency)
+        if r.threshold_max is not None:
+            limit = f"{limit} – {shown(r.threshold_max, kind, currency)}"
+        rows.append({"rule": r, "value": shown(r.value, kind, currency), "threshold": limit})
+    return rows
 
 
 @member_view("revenue", "read")
@@ -218,8 +272,8 @@ def overview_page(request: HttpRequest, principal: Principal) -> HttpResponse:
         "nav_active": "overview",
         "as_of": snap.as_of,
         "m": m,
-        "rules": [(r, present.rule_doc(r)) for r in rules],
-        "verdict_labels": VERDICT_LABELS,
+        "rules": _rule_rows(rules, principal.workspace.currency),
+        "verdict_labels": labels(VERDICT_LABELS),
         "milestones": milestones(m),
         "headline": _headline(m)[:4],
     }

@@ -120,7 +120,8 @@ def loss_drivers(snap: Snapshot) -> tuple[list[int], str]:
         "segment": segment or _("unsized"),
         "industry": where,
     }
-    order = sorted(members, key=lambda i: -int(loss[rows[i]]))
+    inside = set(members)
+    order = sorted(range(len(rows)), key=lambda i: (i not in inside, -int(loss[rows[i]])))
     return [int(ids[i]) for i in order], text
 
 

@@ -10,6 +10,7 @@ account's acquisition channel; channels that are not a sales motion (partner, re
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 import numpy as np
@@ -111,28 +112,22 @@ def account_positions(snap: Snapshot, t: PlaybookThresholds) -> list[AccountReve
 def motion_by_segment(positions: list[AccountRevenue]) -> pd.DataFrame:
     """Per segment: paying accounts, average ACV, motions recommended and used, mismatches."""
     columns = ["segment", "accounts", "avg_acv", "recommended", "used", "mismatches"]
-    if not positions:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(
-        {
-            "segment": [p.segment for p in positions],
-            "acv": [p.acv for p in positions],
-            "recommended": [p.recommended_motion for p in positions],
-            "actual": [p.actual_motion for p in positions],
-            "mismatch": [p.mismatch for p in positions],
-        }
-    )
+    groups: dict[str, list[AccountRevenue]] = {}
+    for p in positions:
+        groups.setdefault(p.segment, []).append(p)
     rows = []
-    for segment, group in frame.groupby("segment", sort=True):
-        n = len(group)
+    for segment in sorted(groups):
+        group = groups[segment]
         rows.append(
             {
                 "segment": segment,
-                "accounts": n,
-                "avg_acv": (sum(group["acv"], Decimal(0)) / n).quantize(Decimal("0.01")),
-                "recommended": group["recommended"].value_counts().to_dict(),
-                "used": group["actual"].value_counts().to_dict(),
-                "mismatches": int(group["mismatch"].sum()),
+                "accounts": len(group),
+                "avg_acv": (sum((p.acv for p in group), Decimal(0)) / len(group)).quantize(
+                    Decimal("0.01")
+                ),
+                "recommended": dict(Counter(p.recommended_motion for p in group).most_common()),
+                "used": dict(Counter(p.actual_motion for p in group).most_common()),
+                "mismatches": sum(1 for p in group if p.mismatch),
             }
         )
     return pd.DataFrame(rows, columns=columns)

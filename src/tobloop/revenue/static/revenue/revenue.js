@@ -16,7 +16,7 @@
     if (mrrEl) {
       echarts.init(mrrEl).setOption({
         tooltip: { trigger: "axis", valueFormatter: money },
-        legend: { data: [labels.mrr, labels.arr] },
+        legend: { top: 0, data: [labels.mrr, labels.arr] },
         grid: { left: 70, right: 70, top: 40, bottom: 30 },
         xAxis: { type: "category", data: data.months },
         yAxis: [{ type: "value", name: labels.mrr }, { type: "value", name: labels.arr }],
@@ -34,7 +34,7 @@
       var chart = echarts.init(bridgeEl);
       chart.setOption({
         tooltip: { trigger: "axis", valueFormatter: money },
-        legend: { data: kinds.map(function (k) { return labels[k]; }) },
+        legend: { top: 0, data: kinds.map(function (k) { return labels[k]; }) },
         grid: { left: 70, right: 20, top: 40, bottom: 30 },
         xAxis: { type: "category", data: data.months },
         yAxis: { type: "value" },
@@ -43,16 +43,29 @@
                    data: data.bridge[k], itemStyle: { color: colors[k] }, kind: k };
         })
       });
-      chart.on("click", function (params) {
-        var kind = kinds[params.seriesIndex];
-        var url = bridgeEl.getAttribute("data-url") + "?month=" + encodeURIComponent(params.name) +
-          "&kind=" + kind + "&" + (bridgeEl.getAttribute("data-query") || "");
+      var open = function (month, kind) {
+        var url = bridgeEl.getAttribute("data-url") + "?month=" + encodeURIComponent(month) +
+          (kind ? "&kind=" + kind : "") + "&" + (bridgeEl.getAttribute("data-query") || "");
         if (window.htmx) {
           window.htmx.ajax("GET", url, { target: "#drill" });
           document.getElementById("drill").scrollIntoView({ behavior: "smooth", block: "start" });
         } else {
           window.location.assign(url);
         }
+      };
+      var onBar = false;
+      // A bar: the accounts of that movement in that month.
+      chart.on("click", function (params) {
+        onBar = true;
+        open(params.name, kinds[params.seriesIndex]);
+      });
+      // Anywhere else in a month's column: every movement of that month.
+      chart.getZr().on("click", function (event) {
+        if (onBar) { onBar = false; return; }
+        var point = [event.offsetX, event.offsetY];
+        if (!chart.containPixel("grid", point)) return;
+        var index = chart.convertFromPixel({ seriesIndex: 0 }, point)[0];
+        if (index >= 0 && index < data.months.length) open(data.months[index], null);
       });
     }
 
