@@ -64,9 +64,9 @@ def _ledger(workspace_id: int, f: RevenueFilter) -> eng.Ledger:
         if value:
             qs = qs.filter(**{lookup: value})
     # Dates as ISO text: parsing thousands of them in numpy beats one converter call each.
-    qs = qs.annotate(start_text=Cast("start", CharField()), end_text=Cast("end", CharField()))
+    texts = qs.annotate(start_text=Cast("start", CharField()), end_text=Cast("end", CharField()))
     fields = ("account_id", "start_text", "end_text", "mrr_cents", "plan_id", "subscription_id")
-    rows = raw_rows(qs.values_list(*fields))
+    rows = raw_rows(texts.values_list(*fields))
     if not rows:
         return eng.empty_ledger()
     account, start, end, mrr, plans, sub = zip(*rows, strict=True)
