@@ -109,6 +109,25 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
+def _filter_choices(principal: Principal) -> dict[str, Any]:
+    """The options of the filter drop-downs."""
+    return {
+        "segments": Segment.choices,
+        "tiers": ServiceTier.choices,
+        "stages": LifecycleStage.choices,
+        "risk_flags": [(flag, facade.risk_flag_label(flag)) for flag in RISK_FLAGS],
+        "industries": facade.facet_values(principal, "industry"),
+        "regions": facade.facet_values(principal, "region"),
+        "owners": list(
+            get_user_model()
+            .objects.filter(memberships__workspace_id=principal.workspace_id)
+            .order_by("username")
+            .values_list("username", flat=True)
+        ),
+        "sorts": SORTS,
+    }
+
+
 @member_view("accounts", "read")
 def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
     f, ignored = _filters(request)
@@ -130,25 +149,14 @@ def account_list(request: HttpRequest, principal: Principal) -> HttpResponse:
         "next_url": _page_url(query, number + 1) if number < pages else None,
         "labels": _labels(),
         "column_sorts": _column_sorts(query, f.sort),
-        "segments": Segment.choices,
-        "tiers": ServiceTier.choices,
-        "stages": LifecycleStage.choices,
-        "risk_flags": [(flag, facade.risk_flag_label(flag)) for flag in RISK_FLAGS],
-        "industries": facade.facet_values(principal, "industry"),
-        "regions": facade.facet_values(principal, "region"),
-        "owners": list(
-            get_user_model()
-            .objects.filter(memberships__workspace_id=principal.workspace_id)
-            .order_by("username")
-            .values_list("username", flat=True)
-        ),
-        "sorts": SORTS,
         "can_write": principal.can("accounts", "write"),
     }
     # An HTMX filter change swaps only the table; a history restore needs the whole page.
     partial = request.headers.get("HX-Request") and not request.headers.get(
         "HX-History-Restore-Request"
     )
+    if not partial:
+        context.update(_filter_choices(principal))
     template = "accounts/_table.html" if partial else "accounts/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

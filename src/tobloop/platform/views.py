@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
-from tobloop.kernel.errors import InvalidInput, PermissionDenied, TobloopError
+from tobloop.kernel.errors import InvalidInput, TobloopError
 from tobloop.platform.contracts import CreatedKey, Principal
 from tobloop.platform.logic import apikeys, workspaces
 from tobloop.platform.models import ApiKey, AuditEvent, Membership
@@ -127,10 +127,33 @@ def _threshold_rows(
     return rows
 
 
+def _save_thresholds(
+    request: HttpRequest, principal: Principal, changes: dict[str, str]
+) -> tuple[dict[str, str], int]:
+    """Store submitted thresholds: (errors by field, HTTP status); no errors means saved."""
+    if not principal.can("platform", "admin"):
+        return {"": gettext("Only owners and admins can change the thresholds.")}, 403
+    current = principal.workspace.thresholds.to_json()
+    errors = _threshold_errors(current, changes)
+    if errors:
+        return errors, 200
+    try:
+        info = workspaces.update_thresholds(principal, changes)
+    except InvalidInput as exc:
+        details = (f"{'.'.join(map(str, d.loc))}: {d.msg}" for d in exc.details)
+        return {"": "; ".join(details) or exc.message}, 200
+    messages.success(request, gettext("Playbook thresholds saved."))
+    after = info.thresholds.to_json()
+    if any(current[f] != after[f] for f in SIZE_FIELDS):
+        messages.success(
+            request, gettext("Segments and service tiers of every account were re-derived.")
+        )
+    return {}, 200
+
+
 @member_view("platform", "read")
 def settings_page(request: HttpRequest, principal: Principal) -> HttpResponse:
-    current = principal.workspace.thresholds.to_json()
-    values: dict[str, Any] = dict(current)
+    values: dict[str, Any] = principal.workspace.thresholds.to_json()
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -139,26 +162,10 @@ def settings_page(request: HttpRequest, principal: Principal) -> HttpResponse:
             for name in PlaybookThresholds.model_fields
             if name in request.POST
         }
-        values.update(changes)
-        errors = _threshold_errors(current, changes)
+        errors, status = _save_thresholds(request, principal, changes)
         if not errors:
-            try:
-                info = workspaces.update_thresholds(principal, changes)
-            except InvalidInput as exc:
-                details = (f"{'.'.join(map(str, d.loc))}: {d.msg}" for d in exc.details)
-                errors = {"": "; ".join(details) or exc.message}
-            except PermissionDenied:
-                errors = {"": gettext("Only owners and admins can change the thresholds.")}
-                status = 403
-            else:
-                messages.success(request, gettext("Playbook thresholds saved."))
-                after = info.thresholds.to_json()
-                if any(current[f] != after[f] for f in SIZE_FIELDS):
-                    messages.success(
-                        request,
-                        gettext("Segments and service tiers of every account were re-derived."),
-                    )
-                return redirect("settings:list", slug=principal.workspace.slug)
+            return redirect("settings:list", slug=principal.workspace.slug)
+        values.update(changes)
     members = (
         Membership.objects.for_workspace(principal.workspace_id)
         .select_related("user")
