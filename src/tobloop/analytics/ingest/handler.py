@@ -41,6 +41,9 @@ SEGMENT_PATHS = {
 SENSORS_PATHS = {"/sa", "/sa.gif", "/sa/"}
 SENSORS_DEFAULT_PROJECTS = {"default", "production"}
 MAX_SENSORS_BYTES = segment.MAX_BATCH_BYTES
+# An oversized body up to this size is read and dropped before the 413, so that clients which
+# send the whole body before reading the answer see the 413 instead of a broken connection.
+MAX_DISCARD_BYTES = 16 << 20
 
 BASE_HEADERS = [
     ("Content-Type", "application/json"),
@@ -291,9 +294,11 @@ def _read(headers: Mapping[str, str], read_body: Callable[[int], bytes], limit: 
     except ValueError:
         raise Refused(400, "invalid_request", "Content-Length is not a number") from None
     if length > limit:
+        _discard(read_body, length)
         raise too_large(limit)
     raw = read_body(limit + 1)
     if len(raw) > limit:
+        _discard(read_body, MAX_DISCARD_BYTES)
         raise too_large(limit)
     encoding = headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
@@ -310,6 +315,16 @@ def _read(headers: Mapping[str, str], read_body: Callable[[int], bytes], limit: 
     if len(body) > limit:
         raise too_large(limit)
     return body
+
+
+def _discard(read_body: Callable[[int], bytes], length: int) -> None:
+    """Read an oversized body away (up to a bound), so the client receives the 413."""
+    left = min(length, MAX_DISCARD_BYTES)
+    while left > 0:
+        chunk = read_body(min(left, 1 << 16))
+        if not chunk:
+            return
+        left -= len(chunk)
 
 
 def _basic_user(header: str) -> str | None:

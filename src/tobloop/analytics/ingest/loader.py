@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -72,7 +73,14 @@ class Loader:
             batch = _next_batch(ready_segments(self.spool_dir))
             if not batch:
                 return total
+            lines = sum(_complete_lines(p) for p in batch)
             result = self.store.load(batch, self.on_profiles)
+            if result.rows < lines:  # a record the engine could not read: keep the evidence
+                log.error("%d of %d spooled records unreadable", lines - result.rows, lines)
+                keep = self.spool_dir / "unreadable"
+                keep.mkdir(exist_ok=True)
+                for path in batch:
+                    shutil.copy2(path, keep / path.name)
             for path in batch:
                 path.unlink(missing_ok=True)
             total = LoadResult(
@@ -118,6 +126,14 @@ class Loader:
             finally:
                 _close_db_connections()
             self._stop.wait(self.interval)
+
+
+def _complete_lines(path: Path) -> int:
+    """Newline-terminated records (a torn last line of a dead process does not count)."""
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
 
 
 def _next_batch(paths: list[Path]) -> list[Path]:

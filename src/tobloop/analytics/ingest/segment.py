@@ -115,7 +115,7 @@ def normalize(
     kind = call_type or msg.get("type")
     if kind is None and history and "event" in msg:
         kind = "track"
-    if kind not in _TYPES:
+    if type(kind) is not str or kind not in _TYPES:
         raise Rejected("type", "type must be one of " + ", ".join(SEGMENT_TYPES))
     user_id = _id(msg, "userId")
     anonymous_id = _id(msg, "anonymousId")

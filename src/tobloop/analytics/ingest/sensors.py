@@ -118,7 +118,9 @@ def normalize(event: Any, *, workspace_id: int, received_ms: int) -> bytes:
     if type(event) is not dict:
         raise Rejected("event", "an event must be a JSON object")
     kind = event.get("type")
-    if kind not in TRACK_TYPES and kind not in PROFILE_TYPES and kind not in ITEM_TYPES:
+    if type(kind) is not str or (
+        kind not in TRACK_TYPES and kind not in PROFILE_TYPES and kind not in ITEM_TYPES
+    ):
         raise Rejected("type", "type must be a Sensors event type such as track or profile_set")
     properties = event.get("properties")
     if properties is None:

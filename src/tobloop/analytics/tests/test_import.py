@@ -1,0 +1,209 @@
+"""``import events``: the bulk path and the line-by-line path store the same; rejects by line."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tobloop.analytics.logic.importing import import_events
+from tobloop.analytics.store.duckdb_store import DuckDBStore
+from tobloop.platform import facade
+
+MESSAGES: list[dict[str, Any]] = [
+    {"type": "identify", "userId": "u1", "traits": {"email": "A@X.CN"}},
+    {"type": "identify", "userId": "u2", "context": {"traits": {"plan": "pro"}}},
+    {"type": "group", "userId": "u1", "groupId": "acct-1", "traits": {"name": "Acme"}},
+    {"type": "group", "anonymousId": "a9", "groupId": 42},
+    {"event": "Signed Up", "userId": 7},  # no type: a track call; numeric user id
+    {"type": "track", "event": "Exported", "userId": "u1", "properties": {"rows": 3}},
+    {"type": "track", "event": "Exported", "anonymousId": "a9", "context": {"groupId": 5}},
+    {"type": "page", "userId": "u2", "name": "Pricing", "category": "Docs"},
+    {
+        "type": "page",
+        "userId": "u2",
+        "name": "Home",
+        "category": "Docs",
+        "properties": {"category": "Own"},
+    },
+    {"type": "screen", "userId": "u2"},
+    {"type": "alias", "userId": "u2", "previousId": "a9"},
+    {"type": "track", "event": "Exported", "userId": "u1", "traits": {}, "properties": None},
+]
+TIMES = [
+    "2026-03-01T08:00:00Z",
+    "2026-03-01T08:00:00.5+08:00",
+    "2026-03-01 09:30:00",
+    "2026-03-02",
+    "2026-03-02T10:00:00.123456Z",
+    "2026-03-02T10:00:00-0500",
+]
+
+
+def history(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**m, "messageId": f"h-{i}", "timestamp": TIMES[i % len(TIMES)]}
+        for i, m in enumerate(messages)
+    ]
+
+
+def write(path: Path, lines: list[Any]) -> Path:
+    path.write_bytes(
+        b"".join((x if isinstance(x, bytes) else orjson.dumps(x)) + b"\n" for x in lines)
+    )
+    return path
+
+
+@pytest.fixture
+def principal(db: None) -> Any:
+    facade.create_workspace(name="Import", slug="imp")
+    return facade.system_principal("imp", "test")
+
+
+def stored(store: DuckDBStore, workspace_id: int) -> list[dict[str, Any]]:
+    return [
+        asdict(e) | {"received_at": None, "source": None} for e in store.all_events(workspace_id)
+    ]
+
+
+def test_bulk_and_line_by_line_paths_store_the_same(principal: Any, tmp_path: Path) -> None:
+    rows = history(MESSAGES)
+    bulk_store = DuckDBStore(tmp_path / "bulk.duckdb")
+    bulk = import_events(principal, write(tmp_path / "a.ndjson", rows), store=bulk_store)
+    slow_store = DuckDBStore(tmp_path / "slow.duckdb")
+    # One bad line sends the whole file the line-by-line way.
+    slow = import_events(
+        principal, write(tmp_path / "b.ndjson", [*rows, b"{oops"]), store=slow_store
+    )
+    assert (bulk.rows, bulk.created, bulk.rejected) == (len(rows), len(rows), [])
+    assert (slow.rows, slow.created, len(slow.rejected)) == (len(rows) + 1, len(rows), 1)
+    assert stored(bulk_store, principal.workspace_id) == stored(slow_store, principal.workspace_id)
+    events = {e["message_id"]: e for e in stored(bulk_store, principal.workspace_id)}
+    assert events["h-1"]["traits"] == {"plan": "pro"}
+    assert events["h-1"]["timestamp"].isoformat() == "2026-03-01T00:00:00.500000+00:00"
+    assert events["h-2"]["timestamp"].isoformat() == "2026-03-01T09:30:00+00:00"
+    assert events["h-3"]["account_id"] == "42"
+    assert (events["h-4"]["type"], events["h-4"]["user_id"]) == ("track", "7")
+    assert events["h-6"]["account_id"] == "5"
+    assert events["h-7"]["properties"] == {"category": "Docs"}
+    assert events["h-8"]["properties"] == {"category": "Own"}
+    assert events["h-10"]["previous_id"] == "a9"
+
+
+def test_rejected_lines_are_reported_and_the_rest_stored(principal: Any, tmp_path: Path) -> None:
+    good = history(MESSAGES[4:6])
+    lines: list[Any] = [
+        good[0],
+        b"",
+        b"not json",
+        {"type": "track", "userId": "u", "messageId": "x1", "timestamp": "2026-01-01"},
+        {"type": "track", "event": "E", "userId": "u", "messageId": "x2"},
+        {"type": "track", "event": "E", "userId": "u", "timestamp": "2040-01-01T00:00:00Z"},
+        {"type": "track", "event": "E", "userId": ["u"], "timestamp": "2026-01-01"},
+        b'{"type": "track", "event": "\xff", "userId": "u", "timestamp": "2026-01-01"}',
+        good[1],
+    ]
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    report = import_events(principal, write(tmp_path / "e.ndjson", lines), store=store)
+    assert (report.rows, report.created, report.updated) == (8, 2, 0)
+    got = [(r.row, r.column, r.value, r.reason) for r in report.rejected]
+    assert got[0][:3] == (3, None, None) and got[0][3].startswith("not valid JSON")
+    assert got[1] == (4, "event", None, "event is required (a non-empty string)")
+    assert got[2] == (5, "timestamp", None, "timestamp is required")
+    assert got[3] == (
+        6,
+        "timestamp",
+        "2040-01-01T00:00:00Z",
+        "timestamp is more than a day in the future",
+    )
+    assert got[4] == (7, "userId", None, "userId must be a string")
+    assert got[5][0] == 8 and "JSON" in got[5][3]
+    assert len(store.all_events(principal.workspace_id)) == 2
+
+
+def test_csv_rows_become_events(principal: Any, tmp_path: Path) -> None:
+    source = tmp_path / "events.csv"
+    source.write_text(
+        "event,user_id,account,time,message_id,plan,seats,properties.source\n"
+        "Signed Up,u1,acct-1,2026-02-01 10:00:00,c1,pro,5,ads\n"
+        ",u2,acct-1,2026-02-01 11:00:00,c2,free,1,\n"
+        "Invited,u1,,2026-02-02T09:00:00+08:00,c3,,2.5,\n",
+        encoding="utf-8",
+    )
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    report = import_events(principal, source, fmt="csv", store=store)
+    assert (report.rows, report.created) == (3, 2)
+    assert [(r.row, r.column, r.reason) for r in report.rejected] == [
+        (3, "event", "event is required (a non-empty string)")
+    ]
+    second, first = store.all_events(principal.workspace_id)
+    assert (first.event, first.user_id, first.account_id, first.message_id) == (
+        "Invited",
+        "u1",
+        None,
+        "c3",
+    )
+    assert first.properties == {"seats": 2.5}
+    assert second.properties == {"plan": "pro", "seats": 5, "source": "ads"}
+    assert second.account_id == "acct-1"
+
+
+def test_group_calls_of_a_history_create_accounts(principal: Any, tmp_path: Path) -> None:
+    from tobloop.accounts import facade as accounts
+    from tobloop.analytics.models import EventUser
+
+    contact_account = accounts.create_account(
+        principal, accounts.AccountCreate(name="Known", external_id="acct-known")
+    )
+    accounts.create_contact(
+        principal,
+        accounts.ContactCreate(name="Ana", email="ana@x.cn", account_id=contact_account.id),
+    )
+    lines = history(
+        [
+            {
+                "type": "group",
+                "userId": "u1",
+                "groupId": "acct-new",
+                "traits": {
+                    "name": "New Co",
+                    "employees": "1,200",
+                    "industry": "Retail",
+                    "website": "https://www.newco.cn",
+                    "plan": "growth",
+                },
+            },
+            {"type": "group", "userId": "u2", "groupId": "acct-bare", "traits": {"employees": -3}},
+            {"type": "group", "userId": "u1", "groupId": "acct-known", "traits": {"plan": "pro"}},
+            {"type": "identify", "userId": "u1", "traits": {"email": "Ana@X.cn", "role": "cto"}},
+        ]
+    )
+    import_events(
+        principal,
+        write(tmp_path / "g.ndjson", lines),
+        store=DuckDBStore(tmp_path / "events.duckdb"),
+    )
+    page = accounts.list_accounts(principal, accounts.AccountFilter(limit=10))
+    by_ext = {a.external_id: a for a in page.items}
+    new = by_ext["acct-new"]
+    assert (new.name, new.headcount, new.industry, new.domain, new.segment) == (
+        "New Co",
+        1200,
+        "Retail",
+        "newco.cn",
+        "large",
+    )
+    assert new.custom_fields == {"plan": "growth"}
+    assert (by_ext["acct-bare"].name, by_ext["acct-bare"].headcount) == ("acct-bare", None)
+    assert (by_ext["acct-known"].name, by_ext["acct-known"].custom_fields) == (
+        "Known",
+        {"plan": "pro"},
+    )
+    user = EventUser.objects.for_workspace(principal.workspace_id).get(distinct_id="u1")
+    assert (user.email, user.account_external_id) == ("ana@x.cn", "acct-known")
+    assert user.traits == {"email": "Ana@X.cn", "role": "cto"}
+    contact = accounts.list_contacts(principal, accounts.ContactFilter(q="ana")).items[0]
+    assert user.contact_id == contact.id

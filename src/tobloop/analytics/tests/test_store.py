@@ -1,0 +1,231 @@
+"""DuckDB and ClickHouse (run for real on chdb) store the same events and answer the same."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tobloop.analytics.ingest import segment, sensors
+from tobloop.analytics.logic.importing import import_events
+from tobloop.analytics.store import open_store
+from tobloop.analytics.store.base import EventFilter, EventStore
+
+RECEIVED = 1_795_176_000_000  # 2026-11-20T12:00:00Z
+DAY = 86_400_000
+EVENTS = ["Signed Up", "Project Created", "Report Exported", "Invite Sent", "Dashboard Viewed"]
+
+
+def segment_messages(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """A realistic mix: identify and group calls, then track/page calls of several users."""
+    out: list[dict[str, Any]] = []
+    for u in range(20):
+        user, acct = f"user-{u}", f"acct-{u % 6}"
+        out.append({"type": "identify", "userId": user, "traits": {"email": f"{user}@x.cn"}})
+        out.append({"type": "group", "userId": user, "groupId": acct, "traits": {"name": acct}})
+    for _ in range(n):
+        user = f"user-{rng.randrange(25)}"  # some users never called group
+        kind = rng.choice(["track", "track", "track", "page"])
+        msg: dict[str, Any] = {"type": kind, "userId": user}
+        if kind == "track":
+            msg["event"] = rng.choice(EVENTS)
+            msg["properties"] = {"plan": rng.choice(["free", "pro"]), "n": rng.randrange(100)}
+        else:
+            msg["name"] = rng.choice(["Home", "Pricing"])
+            msg["properties"] = {"path": "/" + msg["name"].lower()}
+        if rng.random() < 0.2:
+            msg["context"] = {"groupId": f"acct-explicit-{rng.randrange(3)}"}
+        out.append(msg)
+    for i, msg in enumerate(out):
+        msg["messageId"] = f"m-{i}"
+        msg["timestamp"] = _iso(RECEIVED - 40 * DAY + i * 60_000 + rng.randrange(1000))
+    return out
+
+
+def _iso(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+
+
+def records(messages: list[dict[str, Any]], workspace_id: int = 1) -> bytes:
+    return b"".join(
+        segment.normalize(m, workspace_id=workspace_id, received_ms=RECEIVED, history=True)
+        for m in messages
+    )
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EventStore]:
+    """Both engines loaded from the same record files, twice (the second load is a replay)."""
+    base = tmp_path_factory.mktemp("stores")
+    rng = random.Random(7)
+    first = base / "first.ndjson"
+    first.write_bytes(records(segment_messages(rng, 1500)))
+    second = base / "second.ndjson"
+    sensors_events = [
+        {
+            "type": "track",
+            "event": "Paid",
+            "distinct_id": f"user-{i % 4}",
+            "time": RECEIVED - DAY + i,
+            "properties": {"$is_login_id": True, "amount": i, "account_id": "acct-1"},
+        }
+        for i in range(30)
+    ]
+    second.write_bytes(
+        records(segment_messages(random.Random(8), 200))  # the same ids again: all duplicates
+        + b"".join(
+            sensors.normalize(e, workspace_id=1, received_ms=RECEIVED) for e in sensors_events
+        )
+        + records(
+            [
+                {
+                    "type": "track",
+                    "event": "Other tenant",
+                    "userId": "x",
+                    "messageId": "m-0",
+                    "timestamp": _iso(RECEIVED),
+                }
+            ],
+            workspace_id=2,
+        )
+    )
+    out: dict[str, EventStore] = {}
+    for url in ("duckdb://", "chdb://"):
+        store = open_store(url, base / url.rstrip(":/"))
+        store.load([first])
+        store.load([first, second])
+        out[url] = store
+    return out
+
+
+def test_both_engines_store_the_same_rows_field_by_field(stores: dict[str, EventStore]) -> None:
+    duck, ch = (stores[u].all_events(1) for u in ("duckdb://", "chdb://"))
+    assert len(duck) == 1500 + 40 + 30
+    assert [asdict(e) for e in duck] == [asdict(e) for e in ch]
+    assert len({e.message_id for e in duck}) == len(duck)
+    by_id = {e.message_id: e for e in duck}
+    assert by_id["m-40"].timestamp.microsecond % 1000 == 0
+    explicit = [e for e in duck if e.context.get("groupId")]
+    assert explicit and all(e.account_id == e.context["groupId"] for e in explicit)
+    grouped_user = [
+        e
+        for e in duck
+        if e.user_id == "user-3" and not e.context.get("groupId") and e.source != "sensors"
+    ]
+    assert {e.account_id for e in grouped_user} == {"acct-3"}
+    loner = [e for e in duck if e.user_id == "user-22" and not e.context.get("groupId")]
+    assert {e.account_id for e in loner} == {None}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"event": "Report Exported"},
+        {"event": "Paid"},
+        {"user_id": "user-3"},
+        {"account_id": "acct-1"},
+        {"start_ms": RECEIVED - 30 * DAY, "end_ms": RECEIVED - 20 * DAY},
+        {"event": "Invite Sent", "start_ms": RECEIVED - 35 * DAY},
+        {"event": "nothing like it"},
+    ],
+)
+def test_both_engines_answer_the_same_counts(
+    stores: dict[str, EventStore], query: dict[str, Any]
+) -> None:
+    answers = {u: s.count(EventFilter(1, **query)) for u, s in stores.items()}
+    assert answers["duckdb://"] == answers["chdb://"]
+    recent = {
+        u: [asdict(e) for e in s.recent(EventFilter(1, limit=25, **query))]
+        for u, s in stores.items()
+    }
+    assert recent["duckdb://"] == recent["chdb://"]
+
+
+def test_tenants_do_not_see_each_other(stores: dict[str, EventStore]) -> None:
+    for store in stores.values():
+        assert store.count(EventFilter(2)).count == 1
+        assert store.count(EventFilter(3)).count == 0
+        (other,) = store.all_events(2)
+        assert other.event == "Other tenant"
+
+
+def test_both_engines_build_the_same_catalog(stores: dict[str, EventStore]) -> None:
+    duck, ch = (stores[u].catalog(1) for u in ("duckdb://", "chdb://"))
+
+    def shape(catalog: list[Any]) -> list[Any]:
+        return [
+            (
+                c.type,
+                c.event,
+                c.count,
+                c.first_seen,
+                c.last_seen,
+                [(p.name, p.count, p.first_seen, p.last_seen) for p in c.properties],
+            )
+            for c in catalog
+        ]
+
+    assert shape(duck) == shape(ch)
+    exported = next(c for c in duck if c.event == "Report Exported")
+    assert [p.name for p in exported.properties] == ["n", "plan"]
+    plan = exported.properties[1]
+    assert plan.count == exported.count and set(plan.examples) <= {'"free"', '"pro"'}
+    group = next(c for c in duck if c.type == "group")
+    assert group.properties[0].name == "name"  # traits of group calls
+
+
+def test_the_importer_stores_the_same_on_both_engines(tmp_path: Path) -> None:
+    messages = segment_messages(random.Random(3), 300)
+    source = tmp_path / "history.ndjson"
+    source.write_bytes(b"\n".join(orjson.dumps(m) for m in messages) + b"\n")
+    results = {}
+    for url in ("duckdb://", "chdb://"):
+        store = open_store(url, tmp_path / url.rstrip(":/"))
+        report = import_events(_principal(), source, store=store, on_profiles=lambda rows: None)
+        again = import_events(_principal(), source, store=store, on_profiles=lambda rows: None)
+        assert (report.created, report.duplicates, again.created, again.duplicates) == (
+            len(messages),
+            0,
+            0,
+            len(messages),
+        )
+        results[url] = [asdict(e) | {"received_at": None} for e in store.all_events(1)]
+    assert results["duckdb://"] == results["chdb://"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TOBLOOP_TEST_CLICKHOUSE_URL"),
+    reason="set TOBLOOP_TEST_CLICKHOUSE_URL=clickhouse://USER:PASS@HOST:8123/DB to run",
+)
+def test_a_clickhouse_server_answers_like_chdb(
+    stores: dict[str, EventStore], tmp_path: Path
+) -> None:
+    server = open_store(os.environ["TOBLOOP_TEST_CLICKHOUSE_URL"], tmp_path)
+    source = tmp_path / "records.ndjson"
+    source.write_bytes(records(segment_messages(random.Random(7), 1500)))
+    server.load([source])
+    chdb_rows = [e for e in stores["chdb://"].all_events(1) if e.source != "sensors"]
+    assert [asdict(e) for e in server.all_events(1)] == [asdict(e) for e in chdb_rows]
+
+
+def _principal() -> Any:
+    from tobloop.platform.contracts import Principal, WorkspaceInfo
+    from tobloop.platform.thresholds import PlaybookThresholds
+
+    workspace = WorkspaceInfo(
+        id=1,
+        slug="w",
+        name="W",
+        currency="CNY",
+        timezone="Asia/Shanghai",
+        thresholds=PlaybookThresholds(),
+    )
+    return Principal(workspace=workspace, label="test", scopes=frozenset({"write"}))
