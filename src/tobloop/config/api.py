@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tobloop.accounts.api import router as accounts_router
+from tobloop.analytics.api import router as events_router
 from tobloop.kernel.errors import TobloopError
 from tobloop.platform.api import router as platform_router
 from tobloop.platform.auth import PrincipalAuth
@@ -78,5 +79,6 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.add_router("/", platform_router)
 api.add_router("/", accounts_router)
+api.add_router("/", events_router)
 api.add_router("/", revenue_router)
 api.add_router("/", success_router)

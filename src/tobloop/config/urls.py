@@ -18,6 +18,7 @@ urlpatterns = [
     re_path(r"^api/v1/", api_not_found),
     path("", include("tobloop.web.urls")),
     path("", include("tobloop.accounts.urls")),
+    path("", include("tobloop.analytics.urls")),
     path("", include("tobloop.revenue.urls")),
     path("", include("tobloop.revenue.overview_urls")),
     path("", include("tobloop.platform.urls")),

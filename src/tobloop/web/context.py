@@ -14,7 +14,7 @@ MODULES: list[tuple[str, Any, bool]] = [
     ("overview", _("Overview"), True),
     ("accounts", _("Accounts"), True),
     ("revenue", _("Revenue"), True),
-    ("analytics", _("Analytics"), False),
+    ("analytics", _("Analytics"), True),
     ("success", _("Success"), False),
     ("requirements", _("Requirements"), False),
     ("ecosystem", _("Ecosystem"), False),

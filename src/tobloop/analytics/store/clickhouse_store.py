@@ -169,6 +169,14 @@ FROM catalog_properties WHERE workspace_id = {ws:UInt64} GROUP BY type, event, p
 """
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
+
+
+def escape_text(value: str) -> str:
+    """A parameter value in ClickHouse's escaped text format (``\\``, ``\\t``, ``\\n`` …)."""
+    return value.translate(_ESCAPES)
+
+
 def _where(f: EventFilter) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = ["workspace_id = {ws:UInt64}"]
     params: dict[str, Any] = {"ws": f.workspace_id}
@@ -205,6 +213,9 @@ class ClickHouseSession(ABC):
 
 class ClickHouseAdapter(ABC):
     name: str
+    # chdb reads parameter values in ClickHouse's escaped text format; a server's binding
+    # through clickhouse-connect escapes them itself.
+    escape_params = False
 
     @abstractmethod
     def session(self, *, write: bool) -> AbstractContextManager[ClickHouseSession]: ...
@@ -218,6 +229,11 @@ class ClickHouseStore(EventStore):
 
     def _session(self, *, write: bool) -> AbstractContextManager[ClickHouseSession]:
         return self.adapter.session(write=write)
+
+    def _p(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.adapter.escape_params:
+            return params
+        return {k: escape_text(v) if isinstance(v, str) else v for k, v in params.items()}
 
     def ensure_schema(self) -> None:
         with self._session(write=True) as s:
@@ -264,7 +280,7 @@ class ClickHouseStore(EventStore):
             row = s.rows(
                 "SELECT count(), uniqExact(nullIf(distinct_id, '')), uniqExact(account_id) "
                 f"FROM events WHERE {where}",
-                params,
+                self._p(params),
             )[0]
         return EventCount(count=int(row[0]), users=int(row[1]), accounts=int(row[2]))
 
@@ -275,7 +291,7 @@ class ClickHouseStore(EventStore):
             rows = s.rows(
                 f"SELECT {SELECT_EVENT} FROM events WHERE {where} "
                 "ORDER BY received_at DESC, timestamp DESC, message_id LIMIT {limit:UInt32}",
-                {**params, "limit": f.limit},
+                self._p({**params, "limit": f.limit}),
             )
         return [stored_event(r) for r in rows]
 
@@ -336,11 +352,12 @@ class _ChdbSession(ClickHouseSession):
         self.session.query(sql, "Null", params=params or {})
 
     def stage_file(self, path: Path) -> None:
-        self.command(STAGE_FILE, {"path": str(path.resolve())})
+        self.command(STAGE_FILE, {"path": escape_text(str(path.resolve()))})
 
 
 class ChdbAdapter(ClickHouseAdapter):
     name = "chdb"
+    escape_params = True
 
     def __init__(self, path: Path) -> None:
         self.path = path

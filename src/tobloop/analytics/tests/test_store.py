@@ -18,6 +18,8 @@ from tobloop.analytics.store.base import EventFilter, EventStore
 
 RECEIVED = 1_795_176_000_000  # 2026-11-20T12:00:00Z
 DAY = 86_400_000
+ODD_USER = "back\\slash\ttab\nline 'quote'"
+ODD_EVENT = 'Say "hi" \\ to 用户'
 EVENTS = ["Signed Up", "Project Created", "Report Exported", "Invite Sent", "Dashboard Viewed"]
 
 
@@ -87,6 +89,17 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EventStore]:
             [
                 {
                     "type": "track",
+                    "event": ODD_EVENT,
+                    "userId": ODD_USER,
+                    "messageId": "odd",
+                    "timestamp": _iso(RECEIVED - DAY),
+                }
+            ]
+        )
+        + records(
+            [
+                {
+                    "type": "track",
                     "event": "Other tenant",
                     "userId": "x",
                     "messageId": "m-0",
@@ -107,7 +120,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EventStore]:
 
 def test_both_engines_store_the_same_rows_field_by_field(stores: dict[str, EventStore]) -> None:
     duck, ch = (stores[u].all_events(1) for u in ("duckdb://", "chdb://"))
-    assert len(duck) == 1500 + 40 + 30
+    assert len(duck) == 1500 + 40 + 30 + 1
     assert [asdict(e) for e in duck] == [asdict(e) for e in ch]
     assert len({e.message_id for e in duck}) == len(duck)
     by_id = {e.message_id: e for e in duck}
@@ -135,6 +148,7 @@ def test_both_engines_store_the_same_rows_field_by_field(stores: dict[str, Event
         {"start_ms": RECEIVED - 30 * DAY, "end_ms": RECEIVED - 20 * DAY},
         {"event": "Invite Sent", "start_ms": RECEIVED - 35 * DAY},
         {"event": "nothing like it"},
+        {"event": ODD_EVENT, "user_id": ODD_USER},
     ],
 )
 def test_both_engines_answer_the_same_counts(
@@ -142,6 +156,8 @@ def test_both_engines_answer_the_same_counts(
 ) -> None:
     answers = {u: s.count(EventFilter(1, **query)) for u, s in stores.items()}
     assert answers["duckdb://"] == answers["chdb://"]
+    if "user_id" in query:
+        assert answers["chdb://"].count >= 1
     recent = {
         u: [asdict(e) for e in s.recent(EventFilter(1, limit=25, **query))]
         for u, s in stores.items()
