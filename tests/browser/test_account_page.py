@@ -29,7 +29,7 @@ def test_account_page_shows_chain_segment_reason_and_risks(page, live_server, ac
     assert page.get_by_test_id("service-tier").inner_text() == "Dedicated team"
     reason = page.get_by_test_id("segment-reason").inner_text()
     assert reason == (
-        "Headcount 5000 is at least 1000: large, served by Dedicated team (P-PROFILE-3)."
+        "Headcount 5,000 is at least 1,000: large, served by Dedicated team (P-PROFILE-3)."
     )
     # Contacts are known, but no decision maker: one flag stays.
     assert page.get_by_test_id("risk-flag").all_inner_texts() == [
@@ -48,7 +48,7 @@ def test_account_page_shows_chain_segment_reason_and_risks(page, live_server, ac
     page.wait_for_function("document.documentElement.lang === 'zh-hans'")
     assert page.get_by_test_id("segment").inner_text() == "大型企业"
     reason_zh = page.get_by_test_id("segment-reason").inner_text()
-    assert reason_zh.startswith("员工人数 5000 不低于 1000")
+    assert reason_zh.startswith("员工人数 5,000 不低于 1,000")
     assert page.get_by_test_id("risk-flag").inner_text() == "缺少已知决策人（P-PROFILE-2）"
     assert chain.locator("tr[data-role=buyer] td").first.inner_text() == "采购方"
     assert "5,000" in page.get_by_test_id("profile").inner_text()  # grouped in Chinese too

@@ -166,8 +166,18 @@ class AccountPatch(BaseModel):
         return value
 
 
+def _required_text(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if value is None:
+        raise ValueError("name cannot be blank")
+    return value
+
+
+RequiredName = Annotated[str, BeforeValidator(_required_text)]
+
+
 class AccountCreate(AccountPatch):
-    name: Annotated[str, BeforeValidator(_blank_to_none)] = Field(..., max_length=200)
+    name: RequiredName = Field(..., max_length=200)
 
 
 class ContactPatch(BaseModel):
@@ -210,7 +220,7 @@ class ContactPatch(BaseModel):
 
 
 class ContactCreate(ContactPatch):
-    name: Annotated[str, BeforeValidator(_blank_to_none)] = Field(..., max_length=200)
+    name: RequiredName = Field(..., max_length=200)
 
 
 ACCOUNT_FIELDS = tuple(AccountPatch.model_fields)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tobloop.accounts.models import Account, Contact, DecisionRole, Segment, ServiceTier
@@ -62,7 +63,11 @@ def explain_segment(headcount: int | None, thresholds: PlaybookThresholds) -> st
         )
     else:
         text = _("Headcount %(n)s is at least %(hi)s: large, served by %(tier)s (P-PROFILE-3).")
-    return text % {"n": headcount, "lo": lo, "hi": hi, "tier": tier}
+
+    def grouped(n: int | None) -> str:
+        return number_format(n, force_grouping=True)
+
+    return text % {"n": grouped(headcount), "lo": grouped(lo), "hi": grouped(hi), "tier": tier}
 
 
 def risk_flags_for(contact_roles: Iterable[str]) -> list[str]:

@@ -28,7 +28,7 @@ def test_segment_boundaries_follow_the_playbook_defaults(headcount, segment, tie
 
 def test_segment_reason_names_the_cut_off():
     text = facade.explain_segment(250, DEFAULT)
-    assert "250" in text and "100" in text and "1000" in text and "P-PROFILE-3" in text
+    assert "250" in text and "100" in text and "1,000" in text and "P-PROFILE-3" in text
 
 
 def test_risk_flags():
