@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tobloop.platform.facade import PlaybookThresholds
 from tobloop.revenue.contracts import (
@@ -29,6 +29,12 @@ from tobloop.revenue.logic.metrics import Snapshot, acquisition_mask
 from tobloop.revenue.logic.motion import MISMATCH_MAX
 
 DRIVERS = 50
+SEGMENT_WORDS = {
+    "small": gettext_lazy("small"),
+    "mid": gettext_lazy("mid-size"),
+    "large": gettext_lazy("large"),
+    "unknown": gettext_lazy("unknown-size"),
+}
 Link = Callable[[list[int]], str | None]
 
 
@@ -114,10 +120,14 @@ def loss_drivers(snap: Snapshot) -> tuple[list[int], str]:
     (segment, industry), members = max(groups.items(), key=lambda kv: int(loss[rows[kv[1]]].sum()))
     share = int(loss[rows[members]].sum()) / total
     where = industry or _("no industry")
-    text = _("%(share)s of the loss comes from %(n)d %(segment)s accounts in %(industry)s") % {
+    text = ngettext(
+        "%(share)s of the loss comes from %(n)d %(segment)s account in %(industry)s",
+        "%(share)s of the loss comes from %(n)d %(segment)s accounts in %(industry)s",
+        len(members),
+    ) % {
         "share": pct(share),
         "n": len(members),
-        "segment": segment or _("unsized"),
+        "segment": SEGMENT_WORDS.get(segment, segment) if segment else _("unknown-size"),
         "industry": where,
     }
     inside = set(members)

@@ -213,6 +213,7 @@ class Oracle:
         y, m = first.year, first.month
         rows = []
         prev_day = month_end(*add_months(y, m, -1))
+        last = {a: self.mrr(a, prev_day) for a in paid}  # MRR at the previous month end
         while (y, m) <= (as_of.year, as_of.month):
             day = as_of if (y, m) == (as_of.year, as_of.month) else month_end(y, m)
             row = {
@@ -223,7 +224,8 @@ class Oracle:
             row["mrr_end"] = Decimal(0)
             row["paying_accounts"] = 0
             for a in paid:
-                s, e = self.mrr(a, prev_day), self.mrr(a, day)
+                s, e = last[a], self.mrr(a, day)
+                last[a] = e
                 row["mrr_start"] += s
                 row["mrr_end"] += e
                 row["paying_accounts"] += e > 0
@@ -238,7 +240,6 @@ class Oracle:
                 elif s > 0 and e == 0:
                     row["churn"] += s
             rows.append(row)
-            prev_day = day
             y, m = add_months(y, m, 1)
         return rows
 

@@ -67,7 +67,7 @@ def test_import_then_metrics_and_check(owner, client_for):
     cc = rules["P-ECON-2"]
     assert (cc["verdict"], cc["value"], cc["threshold"]) == ("fail", 0.25, 0.2)
     assert cc["explanation"].startswith("CC is 25.0%, above the 20.0% limit of P-ECON-2")
-    assert "100.0% of the loss comes from 1 small accounts" in cc["explanation"]
+    assert "100.0% of the loss comes from 1 small account in no industry" in cc["explanation"]
     assert len(cc["accounts"]) == 1 and cc["link"].startswith("/w/acme/revenue/accounts/?ids=")
     assert r.json()["milestones"]["reached"] == [1]
 
