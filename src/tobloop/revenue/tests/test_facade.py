@@ -40,6 +40,6 @@ def test_frames_for_scripts(make_workspace):
     assert int(motion.loc[0, "mismatches"]) == 1  # A3: ACV 60,000 sold through inbound
 
     check = facade.playbook_check(owner, date(2024, 1, 31))
-    assert [r.rule for r in check.rules][0] == "P-ECON-1"
+    assert check.rules[0].rule == "P-ECON-1"
     assert isinstance(check.rules[0].value, Decimal)
     assert check.milestones.next == 100
