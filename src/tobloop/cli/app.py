@@ -11,6 +11,7 @@ import typer
 
 from tobloop.cli.churn import churn_app
 from tobloop.cli.events import register as register_events
+from tobloop.cli.health import health_app
 from tobloop.cli.insights import register as register_insights
 from tobloop.cli.revenue import register as register_revenue
 from tobloop.cli.runtime import (
@@ -40,6 +41,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(import_app, name="import")
 app.add_typer(churn_app, name="churn")
+app.add_typer(health_app, name="health")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 WorkspaceOpt = Annotated[
