@@ -151,3 +151,30 @@ def test_gb18030_tab_separated_files_are_read() -> None:
     text = "\n".join(["名称\t使用天数\t流失"] + ["\t".join(map(str, r)) for r in rows])
     result = evaluate_churn_csv(text.encode("gb18030"), label="流失", id_column="名称")
     assert result.roc_auc == 1.0
+
+
+def test_a_test_period_of_one_class_gives_null_scores_not_an_error() -> None:
+    # given: churn happens in the first three months only; month 4 (the test period) has none
+    rows = [[f"2025-0{m}", i, "yes" if m < 4 and i % 3 == 0 else "no"] for m in range(1, 5)
+            for i in range(30)]  # fmt: skip
+    # when
+    result = evaluate_churn_csv(
+        csv_bytes(["month", "x", "churn"], rows), label="churn", time="month"
+    )
+    # then
+    assert result.validation.test_periods is not None
+    assert result.validation.test_periods.first == "2025-04"
+    assert result.validation.test_positives == 0
+    assert result.roc_auc is None and result.pr_auc is None
+    assert result.explanation["roc_auc"].startswith("Undefined")
+
+
+def test_blank_periods_and_too_few_periods_are_refused() -> None:
+    blank = csv_bytes(["month", "x", "churn"], [["2025-01", 1, "yes"], ["", 2, "no"]])
+    with pytest.raises(InvalidInput) as caught:
+        evaluate_churn_csv(blank, label="churn", time="month")
+    assert caught.value.code == "invalid_time" and "row 3" in caught.value.message
+    one = csv_bytes(["month", "x", "churn"], [["2025-01", i, i % 2] for i in range(10)])
+    with pytest.raises(InvalidInput) as caught:
+        evaluate_churn_csv(one, label="churn", time="month")
+    assert caught.value.code == "too_few_periods"
