@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -29,6 +30,8 @@ from tobloop.accounts import facade as accounts
 from tobloop.platform import facade as platform
 from tobloop.platform.admin_scoping import WorkspaceScopedAdmin
 from tobloop.platform.models import ApiKey, AuditEvent, Workspace
+from tobloop.revenue import facade as revenue
+from tobloop.success import facade as success
 
 SECRET = "BETA-SECRET"  # in every name of B's rows: a response that contains it leaked B's data
 JSON = "application/json"
@@ -47,6 +50,8 @@ class Tenants:
     b_account_ext: str
     b_contact: int
     b_member: str  # user name of a member of beta only
+    b_profile: int  # a health profile of beta
+    b_subscription: int  # a subscription of beta
 
 
 @pytest.fixture
@@ -84,6 +89,14 @@ def tenants(make_workspace, add_member) -> Tenants:
         workspace_id=b.workspace_id, scopes="read,write,admin", name=SECRET, created_by=b
     )
     a_key = platform.create_api_key(workspace_id=a.workspace_id, scopes="read,write,admin").key
+    b_profile = success.create_health_profile(b, {"name": f"{SECRET} health", "rules": []})
+    revenue.import_subscriptions(
+        b,
+        b"subscription_id,account_external_id,date,quantity,unit_price\n"
+        b"BETA-SUB,BETA-ONLY,2024-01-01,3,100\n",
+        filename="subs.csv",
+    )
+    b_subscription = revenue.list_subscriptions(b, account_id=None, limit=1, offset=0).items[0]
     return Tenants(
         a=a,
         b=b,
@@ -96,6 +109,8 @@ def tenants(make_workspace, add_member) -> Tenants:
         b_account_ext="BETA-ONLY",
         b_contact=b_contact.id,
         b_member="beta-secret-csm",
+        b_profile=b_profile.id,
+        b_subscription=b_subscription.id,
     )
 
 
@@ -126,8 +141,11 @@ def bearer(key: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
-def spec_operations(client: Client) -> list[tuple[str, str, dict[str, Any]]]:
-    spec = client.get("/api/v1/openapi.json").json()
+def load_spec(client: Client) -> dict[str, Any]:
+    return client.get("/api/v1/openapi.json").json()
+
+
+def spec_operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (method.upper(), path, op)
         for path, ops in spec["paths"].items()
@@ -136,63 +154,142 @@ def spec_operations(client: Client) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-# B's object for each path parameter name the API uses. A new path parameter fails the matrix
-# until B gets a row of that kind here (and in the ``tenants`` fixture).
+# B's object for each parameter name that identifies a row (in the path, the query or a JSON
+# body). A new path parameter fails the matrix until B gets a row of that kind here and in
+# the ``tenants`` fixture.
 FOREIGN_IDS = {
     "account_id": lambda t: t.b_account,
+    "account": lambda t: t.b_account,
     "contact_id": lambda t: t.b_contact,
     "key_id": lambda t: t.b_key_id,
     "username": lambda t: t.b_member,
+    "profile_id": lambda t: t.b_profile,
+    "subscription_id": lambda t: t.b_subscription,
 }
 # Operations that answer something other than 404 for B's identifiers, with the reason. They
-# must still leave B unchanged (checked after the matrix).
+# must still leave B unchanged and show nothing of B.
 NOT_404 = {
     # Users are global to an installation; an admin of A may invite any user by name into A.
     ("PUT", "/api/v1/members/{username}"): {200},
 }
 
 
-def fill_path(path: str, op: dict[str, Any], t: Tenants) -> str:
+@dataclass
+class Call:
+    method: str
+    path: str
+    url: str
+    kwargs: dict[str, Any]
+    names_b_in_path: bool  # a path parameter is B's row: the answer must be 404
+    names_b_elsewhere: bool  # a query parameter or body field is B's row: 404 or 422
+
+
+def resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def minimal_value(schema: dict[str, Any], spec: dict[str, Any], t: Tenants, name: str) -> Any:
+    """The smallest value the schema accepts; fields that name a row get B's row."""
+    if name in FOREIGN_IDS:
+        return FOREIGN_IDS[name](t)
+    schema = resolve(schema, spec)
+    if "default" in schema:
+        return schema["default"]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"]
+            return minimal_value(options[0], spec, t, name)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        wanted = set(schema.get("required", [])) | (set(props) & set(FOREIGN_IDS))
+        return {p: minimal_value(props[p], spec, t, p) for p in sorted(wanted)}
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return max(1, schema.get("minimum", 1))
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return []
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def call_naming_b(method: str, path: str, op: dict[str, Any], spec: dict, t: Tenants) -> Call:
+    """The operation called as A with B's identifiers wherever a parameter names a row."""
+    url, query = path, {}
+    in_path = elsewhere = False
     for param in op.get("parameters", []):
-        if param["in"] != "path":
-            continue
         name = param["name"]
-        if name not in FOREIGN_IDS:
-            pytest.fail(
-                f"{path} has the path parameter {name!r}: add B's object of that kind to "
-                "FOREIGN_IDS and the tenants fixture in tests/test_tenant_isolation.py"
-            )
-        path = path.replace("{" + name + "}", str(FOREIGN_IDS[name](t)))
-    return path
-
-
-def body_for(op: dict[str, Any]) -> tuple[Any, str | None]:
-    """A small body the operation accepts, so that validation cannot hide a missing scope check."""
+        if param["in"] == "path":
+            if name not in FOREIGN_IDS:
+                pytest.fail(
+                    f"{path} has the path parameter {name!r}: add B's object of that kind to "
+                    "FOREIGN_IDS and the tenants fixture in tests/test_tenant_isolation.py"
+                )
+            url = url.replace("{" + name + "}", str(FOREIGN_IDS[name](t)))
+            in_path = True
+        elif param["in"] == "query" and param.get("required"):
+            query[name] = minimal_value(param.get("schema", {}), spec, t, name)
+            elsewhere = elsewhere or name in FOREIGN_IDS
+    kwargs: dict[str, Any] = bearer(t.a_key)
     content = op.get("requestBody", {}).get("content", {})
     if JSON in content:
-        schema = content[JSON].get("schema", {})
-        ref = schema.get("$ref", "")
-        return ({"role": "viewer"} if ref.endswith("/RoleIn") else {}), JSON
-    return None, None
+        body = minimal_value(content[JSON].get("schema", {}), spec, t, "")
+        if path.endswith("/members/{username}"):
+            body = {"role": "viewer"}
+        elsewhere = elsewhere or bool(set(body) & set(FOREIGN_IDS))
+        kwargs.update(content_type=JSON, data=json.dumps(body))
+    if query:
+        kwargs["QUERY_STRING"] = urlencode(query)
+    return Call(method, path, url, kwargs, in_path, elsewhere)
 
 
-def test_every_read_answers_only_own_rows(client, tenants):
-    # given A's full key, when every parameterless GET of the spec is called
+def test_every_operation_as_a_stays_inside_a(client, tenants):
+    # given B's state, when A calls every operation of the spec, naming B's rows where it can
     t = tenants
-    gets = [(p, op) for m, p, op in spec_operations(client) if m == "GET" and "{" not in p]
-    assert {"/api/v1/accounts", "/api/v1/contacts", "/api/v1/api-keys", "/api/v1/audit"} <= {
-        p for p, _ in gets
+    spec = load_spec(client)
+    before = snapshot_of(t.b.workspace_id)
+    ops = spec_operations(spec)
+    assert {p for _m, p, _o in ops} >= {
+        "/api/v1/accounts",
+        "/api/v1/contacts/{contact_id}",
+        "/api/v1/api-keys/{key_id}",
+        "/api/v1/audit",
     }
-    for path, _op in gets:
-        if path.endswith(("/openapi.json", "/docs")):
-            continue
-        r = client.get(path, **bearer(t.a_key))
-        # then each answers, and nothing of B is in it
-        assert r.status_code == 200, (path, r.content)
-        text = r.content.decode()
-        assert SECRET not in text, path
-        assert t.b_member not in text, path
-        assert "beta" not in json.dumps(r.json()).lower(), path
+    for method, path, op in ops:
+        call = call_naming_b(method, path, op, spec, t)
+        with transaction.atomic():  # each operation starts from the same state
+            r = client.generic(method, call.url, **call.kwargs)
+            where = (method, path, r.status_code, r.content[:300])
+            assert r.status_code < 500, where
+            # then nothing of B is in the answer and B is exactly as it was
+            text = r.content.decode()
+            if t.b_member in call.url:  # an answer may echo the name A sent
+                text = text.replace(t.b_member, "")
+            assert SECRET not in text and t.b_member not in text, where
+            assert "beta" not in text.lower(), where
+            assert snapshot_of(t.b.workspace_id) == before, where
+            # an operation on B's row does not find it; one that names B's row elsewhere
+            # does not find it or refuses it; one that names nothing answers A's rows
+            if call.names_b_in_path:
+                assert r.status_code in NOT_404.get((method, path), {404}), where
+            elif call.names_b_elsewhere:
+                assert r.status_code in (404, 422), where
+            elif method == "GET":
+                assert r.status_code == 200, where
+            transaction.set_rollback(True)
+    # B's key still works
+    assert client.get("/api/v1/accounts", **bearer(t.b_key)).json()["count"] == 2
+
+
+def test_lists_answer_only_own_rows(client, tenants):
+    t = tenants
     accounts_page = client.get("/api/v1/accounts?limit=500", **bearer(t.a_key)).json()
     assert {a["name"] for a in accounts_page["items"]} == {"Alpha Shared", "Alpha Two"}
     assert accounts_page["count"] == 2
@@ -200,6 +297,9 @@ def test_every_read_answers_only_own_rows(client, tenants):
     assert [c["id"] for c in contacts_page["items"]] == [t.a_contact]
     keys = client.get("/api/v1/api-keys", **bearer(t.a_key)).json()
     assert t.b_key_id not in {k["id"] for k in keys["items"]}
+    assert {
+        m["username"] for m in client.get("/api/v1/members", **bearer(t.a_key)).json()["items"]
+    } == {"alpha-owner", "alpha-csm"}
     audit = client.get("/api/v1/audit?limit=500", **bearer(t.a_key)).json()
     assert audit["count"] == len(audit["items"]) > 0
     assert {e["object_type"] for e in audit["items"]} >= {"account", "contact"}
@@ -221,34 +321,6 @@ def test_filters_cannot_reach_other_workspace(client, tenants):
         assert r.json() == {"items": [], "count": 0}, query
     r = client.get("/api/v1/audit?object_type=workspace.thresholds", **auth)
     assert r.json() == {"items": [], "count": 0}
-
-
-def test_every_operation_on_other_workspace_ids_is_not_found(client, tenants):
-    # given B's state, when A calls every operation that takes an id with B's ids
-    t = tenants
-    before = snapshot_of(t.b.workspace_id)
-    ops = [(m, p, op) for m, p, op in spec_operations(client) if "{" in p]
-    assert ops, "the spec has operations with path parameters"
-    for method, path, op in ops:
-        url = fill_path(path, op, t)
-        body, content_type = body_for(op)
-        kwargs: dict[str, Any] = bearer(t.a_key)
-        if content_type:
-            kwargs["content_type"] = content_type
-            kwargs["data"] = json.dumps(body)
-        with transaction.atomic():  # each operation starts from the same state
-            r = client.generic(method, url, **kwargs)
-            # then each answers 404 (or its documented exception) without a word about B
-            expected = NOT_404.get((method, path), {404})
-            assert r.status_code in expected, (method, path, r.status_code, r.content)
-            if r.status_code == 404:
-                assert r.json()["error"]["code"], (method, path)
-            assert SECRET not in r.content.decode(), (method, path)
-            # and B is exactly as it was
-            assert snapshot_of(t.b.workspace_id) == before, (method, path)
-            transaction.set_rollback(True)
-    # B's key still works
-    assert client.get("/api/v1/accounts", **bearer(t.b_key)).json()["count"] == 2
 
 
 def test_writes_cannot_point_at_other_workspace(client, tenants):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -69,12 +70,23 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
+    code = "bad_request" if exc.status_code == 400 else "http_error"  # 400: unreadable JSON
+    return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, error_body("not_found", "not found"), status=404)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _refused_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many form fields or files (400)."""
+    if isinstance(exc, RequestDataTooBig):
+        body = error_body("payload_too_large", "the request body is too large")
+        return api.create_response(request, body, status=413)
+    body = error_body("bad_request", "the request cannot be read")
+    return api.create_response(request, body, status=400)
 
 
 api.add_router("/", platform_router)
