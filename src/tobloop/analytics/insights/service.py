@@ -69,6 +69,9 @@ def store_engine(store: EventStore) -> Iterator[QueryEngine | None]:
 
 
 def in_workspace_zone(principal: Principal, query: Q) -> Q:
+    """Dates are read in the workspace time zone unless the query names a zone itself."""
+    if "timezone" in query.model_fields_set:
+        return query
     return query.model_copy(update={"timezone": principal.workspace.timezone})
 
 

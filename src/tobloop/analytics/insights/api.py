@@ -1,0 +1,39 @@
+"""``POST /api/v1/analytics/funnel`` and ``/retention``: the CLI's options as JSON, same answers.
+
+Bodies are the typed queries of ``models`` (``steps``, ``from``, ``to``, ``window``, ``by``,
+``first_attempt``; ``start``, ``return``, ``period``, ``periods``, ``bounded``); dates are read in
+the workspace time zone unless ``timezone`` is given.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+
+from tobloop.analytics.insights import service
+from tobloop.analytics.insights.models import (
+    FunnelQuery,
+    FunnelResult,
+    RetentionQuery,
+    RetentionResult,
+)
+from tobloop.platform.contracts import Principal
+
+router = Router(tags=["analytics"])
+
+
+def _principal(request: HttpRequest) -> Principal:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    return principal
+
+
+@router.post("/analytics/funnel", response=FunnelResult, by_alias=True)
+def funnel(request: HttpRequest, query: FunnelQuery) -> FunnelResult:
+    """Entities reaching each step; the best attempt counts unless ``first_attempt``."""
+    return service.run_funnel(_principal(request), query)
+
+
+@router.post("/analytics/retention", response=RetentionResult, by_alias=True)
+def retention(request: HttpRequest, query: RetentionQuery) -> RetentionResult:
+    """Cohorts by first start event and the entities back in each later period."""
+    return service.run_retention(_principal(request), query)
