@@ -11,8 +11,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tobloop.accounts.api import router as accounts_router
-from tobloop.analytics.insights.api import router as insights_router
 from tobloop.analytics.api import router as events_router
+from tobloop.analytics.insights.api import router as insights_router
 from tobloop.kernel.errors import TobloopError
 from tobloop.platform.api import router as platform_router
 from tobloop.platform.auth import PrincipalAuth
