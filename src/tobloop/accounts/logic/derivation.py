@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -65,7 +66,7 @@ def explain_segment(headcount: int | None, thresholds: PlaybookThresholds) -> st
         text = _("Headcount %(n)s is at least %(hi)s: large, served by %(tier)s (P-PROFILE-3).")
 
     def grouped(n: int | None) -> str:
-        return number_format(n, force_grouping=True)
+        return number_format(Decimal(n or 0), force_grouping=True)
 
     return text % {"n": grouped(headcount), "lo": grouped(lo), "hi": grouped(hi), "tier": tier}
 
