@@ -77,6 +77,12 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild even if a demo exists.")] = False,
+    events: Annotated[
+        int | None,
+        typer.Option(
+            help="Product events (default: 200 per account; the full demo: 5000000).", min=0
+        ),
+    ] = None,
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Build the demo, then exit.")
     ] = False,
@@ -85,7 +91,7 @@ def demo(
     setup_django()
     from tobloop.demo.build import build_demo
 
-    summary = build_demo(accounts=accounts, seed=seed, fresh=fresh)
+    summary = build_demo(accounts=accounts, seed=seed, fresh=fresh, events=events)
     url = f"http://{host}:{port}/"
     verb = "Reused" if summary.reused else "Built"
     out_console.print(

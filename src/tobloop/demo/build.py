@@ -14,12 +14,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tobloop.accounts import facade as accounts
 from tobloop.demo.companies import CSMS, DemoCompany, DemoContact, company, contacts_for
+from tobloop.demo.events import import_demo_events
 from tobloop.demo.revenue import demo_today, import_revenue, plan_revenue, with_lifecycle
 from tobloop.platform import facade as platform
 from tobloop.platform.models import Workspace
 
 DEMO_SLUG = "demo"
 DEMO_VERSION = 2
+# Product events per account by default (200,000 for the 1,000 accounts of the default demo);
+# `tobloop demo --events 5000000` builds the full-size one.
+DEMO_EVENTS_PER_ACCOUNT = 200
 CHUNK = 250
 
 
@@ -52,8 +56,11 @@ def _existing(params: dict[str, Any]) -> DemoSummary | None:
     )
 
 
-def build_demo(*, accounts: int = 1000, seed: int = 42, fresh: bool = False) -> DemoSummary:
-    params = {"accounts": accounts, "seed": seed, "version": DEMO_VERSION}
+def build_demo(
+    *, accounts: int = 1000, seed: int = 42, fresh: bool = False, events: int | None = None
+) -> DemoSummary:
+    events = accounts * DEMO_EVENTS_PER_ACCOUNT if events is None else events
+    params = {"accounts": accounts, "seed": seed, "version": DEMO_VERSION, "events": events}
     if not fresh and (found := _existing(params)) is not None:
         return found
     rng = random.Random(seed)
@@ -71,11 +78,23 @@ def build_demo(*, accounts: int = 1000, seed: int = 42, fresh: bool = False) -> 
         TimeElapsedColumn(),
         console=Console(stderr=True),
     ) as progress:
+        replaced = Workspace.objects.filter(slug=DEMO_SLUG).values_list("pk", flat=True).first()
         _prepare_workspace(params)
         principal = platform.system_principal(DEMO_SLUG, "demo-builder")
         _import_chunks(progress, "Accounts", companies, accounts_import=True, principal=principal)
         _import_chunks(progress, "Contacts", people, accounts_import=False, principal=principal)
         import_revenue(progress, principal, revenue)
+        import_demo_events(
+            progress,
+            principal,
+            companies,
+            people,
+            revenue,
+            today,
+            events=events,
+            seed=seed,
+            replaced_workspace_id=replaced,
+        )
     return DemoSummary(slug=DEMO_SLUG, accounts=len(companies), contacts=len(people), reused=False)
 
 

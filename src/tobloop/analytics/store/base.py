@@ -142,5 +142,9 @@ class EventStore(ABC):
     @abstractmethod
     def ensure_schema(self) -> None: ...
 
+    @abstractmethod
+    def delete_workspace(self, workspace_id: int) -> None:
+        """Remove every event (and catalog entry) of a workspace, e.g. before a demo rebuild."""
+
     def close(self) -> None:  # noqa: B027 - optional for stores without resources
         """Release what the store holds (nothing for the embedded ones)."""

@@ -143,7 +143,8 @@ FROM fresh GROUP BY workspace_id, type, event
 """
 CATALOG_PROPERTIES = """
 INSERT INTO catalog_properties
-SELECT workspace_id, type, event, key, count(), any(JSONExtractRaw(doc, key)),
+SELECT workspace_id, type, event, key, count(),
+       toJSONString(groupUniqArray(3)(JSONExtractRaw(doc, key))),
        fromUnixTimestamp64Milli(min(timestamp)), fromUnixTimestamp64Milli(max(timestamp))
 FROM (SELECT workspace_id, type, event, timestamp,
              if(type IN ('identify', 'group'), traits, properties) AS doc FROM fresh)
@@ -163,7 +164,7 @@ SELECT type, event, sum(events), toUnixTimestamp64Milli(min(first_seen)),
 FROM catalog_events WHERE workspace_id = {ws:UInt64} GROUP BY type, event
 """
 CATALOG_PROPERTY_TOTALS = """
-SELECT type, event, property, sum(events), arraySlice(arraySort(groupUniqArray(example)), 1, 3),
+SELECT type, event, property, sum(events), groupUniqArray(5)(example),
        toUnixTimestamp64Milli(min(first_seen)), toUnixTimestamp64Milli(max(last_seen))
 FROM catalog_properties WHERE workspace_id = {ws:UInt64} GROUP BY type, event, property
 """
@@ -244,6 +245,16 @@ class ClickHouseStore(EventStore):
             for statement in SCHEMA:
                 s.command(statement)
             self._schema_ready = True
+
+    def delete_workspace(self, workspace_id: int) -> None:
+        with self._session(write=True) as s:
+            self._create(s)
+            for table in ("events", "user_accounts", "catalog_events", "catalog_properties"):
+                s.command(
+                    f"ALTER TABLE {table} DELETE WHERE workspace_id = {{ws:UInt64}} "
+                    "SETTINGS mutations_sync = 2",
+                    {"ws": workspace_id},
+                )
 
     def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
         if not files:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 from tobloop.analytics.contracts import (
     CatalogEvent,
@@ -146,7 +147,8 @@ FROM fresh GROUP BY ALL
 """
 
 # Properties of track/page/screen calls, traits of identify/group calls: every key counted,
-# example values taken from the first rows of the load (extracting them all is the slow part).
+# up to three example values (a JSON array of JSON texts) taken from the first rows of the
+# load: extracting them all is the slow part.
 CATALOG_PROPERTIES = """
 INSERT INTO catalog_properties
 WITH docs AS (
@@ -158,8 +160,9 @@ keyed AS (
     FROM docs WHERE json_type(doc) = 'OBJECT'),
 examples AS (
     SELECT workspace_id, type, event, key,
-           any_value(json_extract(doc, '/' || replace(replace(key, '~', '~0'), '/', '~1'))
-                     ::VARCHAR) AS example
+           to_json(list_slice(list(DISTINCT json_extract(
+               doc, '/' || replace(replace(key, '~', '~0'), '/', '~1'))::VARCHAR), 1, 3))
+               ::VARCHAR AS example
     FROM (SELECT *, unnest(json_keys(doc)) AS key
           FROM (SELECT * FROM docs LIMIT 20000) WHERE json_type(doc) = 'OBJECT')
     GROUP BY workspace_id, type, event, key)
@@ -248,6 +251,11 @@ class DuckDBStore(EventStore):
     def ensure_schema(self) -> None:
         with self.writing():
             pass
+
+    def delete_workspace(self, workspace_id: int) -> None:
+        with self.writing() as con:
+            for table in ("events", "user_accounts", "catalog_events", "catalog_properties"):
+                con.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
 
     def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
         if not files:
@@ -354,7 +362,7 @@ class DuckDBStore(EventStore):
             props = con.execute(
                 "SELECT type, event, property, sum(events), "
                 "list_slice(list(DISTINCT example ORDER BY example) "
-                "FILTER (WHERE example IS NOT NULL), 1, 3), "
+                "FILTER (WHERE example IS NOT NULL), 1, 5), "
                 "epoch_ms(min(first_seen)), epoch_ms(max(last_seen)) FROM catalog_properties "
                 "WHERE workspace_id = ? GROUP BY type, event, property",
                 [workspace_id],
@@ -387,18 +395,28 @@ def _profile(row: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(names, row, strict=True))
 
 
+def _example_list(text: str) -> list[str]:
+    """A partial's examples: a JSON array of JSON texts."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return []
+    return [x for x in value if isinstance(x, str)] if isinstance(value, list) else [text]
+
+
 def assemble_catalog(
     events: list[tuple[str, str, int, int, int]],
     props: list[tuple[str, str, str, int, list[str], int, int]],
 ) -> list[CatalogEvent]:
     """Group property rows under their event; most frequent events and properties first."""
     by_event: dict[tuple[str, str], list[CatalogProperty]] = {}
-    for t, e, p, n, examples, first, last in props:
+    for t, e, p, n, arrays, first, last in props:
+        examples = sorted({x for a in arrays for x in _example_list(a)})
         by_event.setdefault((t, e), []).append(
             CatalogProperty(
                 name=p,
                 count=n,
-                examples=examples,
+                examples=examples[:3],
                 first_seen=ms_to_datetime(first),
                 last_seen=ms_to_datetime(last),
             )

@@ -71,7 +71,7 @@ def test_catalog_api_counts_events_and_properties(
     exported = next(c for c in doc["items"] if c["event"] == "Report Exported")
     assert (exported["type"], exported["count"]) == ("track", 2)
     (rows,) = exported["properties"]
-    assert (rows["name"], rows["count"], rows["examples"]) == ("rows", 2, ["3"])
+    assert (rows["name"], rows["count"], rows["examples"]) == ("rows", 2, ["3", "9"])
     assert exported["first_seen"].startswith("2026-05-02")
     assert exported["last_seen"].startswith("2026-05-03")
 

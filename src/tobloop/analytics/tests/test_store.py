@@ -245,3 +245,18 @@ def _principal() -> Any:
         thresholds=PlaybookThresholds(),
     )
     return Principal(workspace=workspace, label="test", scopes=frozenset({"write"}))
+
+
+@pytest.mark.parametrize("url", ["duckdb://", "chdb://"])
+def test_deleting_a_workspace_leaves_the_others(url: str, tmp_path: Path) -> None:
+    store = open_store(url, tmp_path)
+    source = tmp_path / "r.ndjson"
+    source.write_bytes(
+        records(segment_messages(random.Random(1), 10), 1)
+        + records(segment_messages(random.Random(2), 5), 2)
+    )
+    store.load([source])
+    store.delete_workspace(1)
+    assert store.count(EventFilter(1)).count == 0 and store.catalog(1) == []
+    assert store.count(EventFilter(2)).count == 45
+    assert store.load([source]).stored == 50  # its ids can be stored again

@@ -1,0 +1,356 @@
+"""Seeded product usage for the demo accounts, loaded through ``tobloop import events``.
+
+Each account's people use the product between its first paid day (after a two-week trial)
+and its cancellation (or today), over the last ``EVENT_MONTHS`` months:
+
+- new accounts run an onboarding funnel (Signed Up → Workspace Created → Data Source
+  Connected → First Report Created → Invite Sent), completed less often by accounts that
+  churn later (P-DATA-2);
+- admins invite colleagues, who accept and sign up (P-DATA-5);
+- features are adopted one after another; accounts that expand adopt more of them;
+- usage fades over the 90 days before a cancellation (the signal the success module reads).
+
+People identify themselves with the e-mail of their Contact (so users link to contacts) and
+send a group call with the account's traits. The volume is scaled to ``events`` in total.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.progress import Progress
+
+from tobloop.demo.companies import DemoCompany, DemoContact
+from tobloop.demo.revenue import DemoRevenue
+
+EVENT_MONTHS = 12
+TRIAL_DAYS = 14
+DECLINE_DAYS = 90
+DAY_MS = 86_400_000
+FUNNEL = [
+    ("Signed Up", 1.0),
+    ("Workspace Created", 0.93),
+    ("Data Source Connected", 0.74),
+    ("First Report Created", 0.62),
+    ("Invite Sent", 0.55),
+]
+FEATURES = ["dashboards", "reports", "alerts", "exports", "integrations", "api", "forecasts"]
+DAILY = [
+    ("Dashboard Viewed", 6),
+    ("Report Viewed", 4),
+    ("Report Exported", 2),
+    ("Filter Applied", 3),
+    ("Comment Added", 1),
+    ("Alert Created", 1),
+]
+MIN_SESSION = 4  # events of a day of use: a page view and a few actions
+PAGES = ["Home", "Dashboards", "Reports", "Settings", "Billing", "Help"]
+# Shanghai working hours in UTC: 09:00–19:00 +08:00.
+WORK_START_MS, WORK_SPAN_MS = 1 * 3_600_000, 10 * 3_600_000
+
+
+@dataclass
+class _Person:
+    user_id: str
+    email: str | None
+    name: str
+    role: str
+    joins: int  # day index in the window
+    activity: float  # chance of using the product on a working day
+
+
+@dataclass
+class _Account:
+    company: DemoCompany
+    start: int  # first day index of use (trial start), may be negative: before the window
+    end: int  # day after the last day of use
+    churns: bool
+    expands: bool
+    people: list[_Person] = field(default_factory=list)
+
+
+def _by_account(revenue: DemoRevenue) -> dict[str, list[dict[str, str]]]:
+    """Revenue rows per account (only a subscription's first row names its account)."""
+    owner: dict[str, str] = {}
+    out: dict[str, list[dict[str, str]]] = {}
+    for row in revenue.rows:
+        sid = row["subscription_id"]
+        owner.setdefault(sid, row["account_external_id"])
+        out.setdefault(owner[sid], []).append(row)
+    return out
+
+
+def _cancel_days(rows: dict[str, list[dict[str, str]]], paying: set[str]) -> dict[str, date]:
+    """Last cancellation day of accounts that no longer pay."""
+    return {
+        ext: max(date.fromisoformat(r["date"]) for r in own if r["event"] == "cancel")
+        for ext, own in rows.items()
+        if ext not in paying and any(r["event"] == "cancel" for r in own)
+    }
+
+
+def _expanding(rows: dict[str, list[dict[str, str]]]) -> set[str]:
+    """Accounts that upgraded a plan or added a second subscription."""
+    return {
+        ext
+        for ext, own in rows.items()
+        if any(
+            (r["event"] == "change" and r["plan"]) or r["subscription_id"].endswith("-X")
+            for r in own
+        )
+    }
+
+
+def plan_accounts(
+    rng: random.Random,
+    companies: list[DemoCompany],
+    people: list[DemoContact],
+    revenue: DemoRevenue,
+    today: date,
+) -> tuple[date, list[_Account]]:
+    first = today - timedelta(days=EVENT_MONTHS * 30)
+    rows = _by_account(revenue)
+    cancels, expanding = _cancel_days(rows, revenue.paying_at_end), _expanding(rows)
+    contacts: dict[str, list[DemoContact]] = {}
+    for p in people:
+        contacts.setdefault(p.account_external_id, []).append(p)
+    accounts: list[_Account] = []
+    for c in companies:
+        paid = revenue.first_paid.get(c.external_id)
+        if paid is None:
+            continue
+        start = (paid - timedelta(days=TRIAL_DAYS) - first).days
+        end = (cancels.get(c.external_id, today) - first).days
+        if end <= max(start, 0):
+            continue
+        acct = _Account(c, start, end, c.external_id in cancels, c.external_id in expanding)
+        extra = min(max(1, c.headcount // 15), 40)
+        for k, contact in enumerate(contacts.get(c.external_id, [])):
+            acct.people.append(_person(rng, acct, f"{c.external_id}-u{k}", contact, k))
+        for _ in range(extra):
+            n = len(acct.people)
+            acct.people.append(_person(rng, acct, f"{c.external_id}-u{n}", None, n))
+        accounts.append(acct)
+    return first, accounts
+
+
+def _person(
+    rng: random.Random, acct: _Account, user_id: str, contact: DemoContact | None, k: int
+) -> _Person:
+    joins = acct.start if k == 0 else acct.start + int(rng.expovariate(1 / 45))
+    role = contact.role if contact else "end_user"
+    base = {"decision_maker": 0.15, "buyer": 0.1, "it_gate": 0.25, "champion": 0.75}.get(role, 0.55)
+    return _Person(
+        user_id=user_id,
+        email=contact.email if contact else None,
+        name=contact.name if contact else f"User {user_id}",
+        role=role,
+        joins=joins,
+        activity=min(0.95, base * rng.uniform(0.5, 1.4)),
+    )
+
+
+class _Writer:
+    """Segment messages as NDJSON lines, with stable message ids."""
+
+    def __init__(self, path: Path, first: date) -> None:
+        self.file = path.open("wb")
+        self.origin = int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
+        self.origin *= 1000
+        self.n = 0
+
+    def emit(self, rng: random.Random, day: int, msg: dict[str, Any], offset: int = -1) -> None:
+        ms = self.origin + day * DAY_MS + WORK_START_MS
+        ms += offset if offset >= 0 else rng.randrange(WORK_SPAN_MS)
+        self.n += 1
+        msg["messageId"] = f"demo-{self.n}"
+        msg["timestamp"] = datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+        self.file.write(orjson.dumps(msg, option=orjson.OPT_APPEND_NEWLINE))
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _health(acct: _Account, day: int) -> float:
+    """Usage intensity: ramps up in the first weeks, fades before a cancellation."""
+    ramp = min(1.0, 0.4 + 0.6 * max(0, day - acct.start) / 30)
+    if acct.churns and acct.end - day < DECLINE_DAYS:
+        left = max(0.08, (acct.end - day) / DECLINE_DAYS)
+        return float(ramp * left**1.5)
+    return ramp
+
+
+def _active_days(rng: random.Random, acct: _Account, p: _Person) -> Iterator[int]:
+    for day in range(max(p.joins, 0), acct.end):
+        weekday = day % 7 not in (5, 6)  # the window starts on an arbitrary weekday: fine
+        chance = p.activity * _health(acct, day) * (1.0 if weekday else 0.12)
+        if rng.random() < chance:
+            yield day
+
+
+def write_events(
+    rng: random.Random, first: date, accounts: list[_Account], target: int, path: Path
+) -> int:
+    """Write about ``target`` events; returns how many were written."""
+    days = {
+        (a.company.external_id, p.user_id): list(_active_days(rng, a, p))
+        for a in accounts
+        for p in a.people
+    }
+    active = sum(len(v) for v in days.values()) or 1
+    fixed = sum(len(a.people) * 3 for a in accounts)  # identify, group, onboarding
+    budget = max(target - fixed, active // 50)
+    if active * MIN_SESSION > budget:  # fewer active days, each a real session
+        keep = budget / (active * MIN_SESSION)
+        days = {k: [d for d in v if rng.random() < keep] for k, v in days.items()}
+        active = sum(len(v) for v in days.values()) or 1
+    per_day = max(float(MIN_SESSION), budget / active)
+    out = _Writer(path, first)
+    for acct in accounts:
+        _write_account(rng, out, acct, days, per_day)
+    out.close()
+    return out.n
+
+
+def _write_account(
+    rng: random.Random,
+    out: _Writer,
+    acct: _Account,
+    days: dict[tuple[str, str], list[int]],
+    per_day: float,
+) -> None:
+    c = acct.company
+    ext = c.external_id
+    group_traits = {"name": c.name, "industry": c.industry, "employees": c.headcount}
+    completes = [rng.random() < p * (0.7 if acct.churns else 1.0) for _, p in FUNNEL]
+    adopted = 2 + (3 if acct.expands else 0) + rng.randint(0, 2)
+    features = FEATURES[: min(adopted, len(FEATURES))]
+    for k, p in enumerate(acct.people):
+        join = max(p.joins, 0)
+        if join >= acct.end:
+            continue
+        ctx = {"groupId": ext}
+        traits = {"name": p.name, "role": p.role} | ({"email": p.email} if p.email else {})
+        out.emit(rng, join, {"type": "identify", "userId": p.user_id, "traits": traits}, 0)
+        out.emit(
+            rng,
+            join,
+            {"type": "group", "userId": p.user_id, "groupId": ext, "traits": group_traits},
+            1,
+        )
+        if p.joins >= 0:  # joined inside the window: the onboarding funnel, or an invitation
+            steps = FUNNEL if k == 0 else FUNNEL[:1]
+            if k > 0:
+                out.emit(
+                    rng,
+                    join,
+                    {
+                        "type": "track",
+                        "event": "Invite Accepted",
+                        "userId": p.user_id,
+                        "context": ctx,
+                    },
+                    2,
+                )
+            for i, (step, _) in enumerate(steps):
+                if k == 0 and not all(completes[: i + 1]):
+                    break
+                out.emit(
+                    rng,
+                    join + (i // 2),
+                    {"type": "track", "event": step, "userId": p.user_id, "context": ctx},
+                    3 + i,
+                )
+            if k == 0 and all(completes):
+                for _ in range(rng.randint(1, 4)):
+                    out.emit(
+                        rng,
+                        join + 1,
+                        {
+                            "type": "track",
+                            "event": "Invite Sent",
+                            "userId": p.user_id,
+                            "context": ctx,
+                            "properties": {"invitee_role": "colleague"},
+                        },
+                    )
+        for day in days[(ext, p.user_id)]:
+            n = int(per_day) + (rng.random() < per_day % 1)
+            out.emit(
+                rng,
+                day,
+                {"type": "page", "userId": p.user_id, "name": rng.choice(PAGES), "context": ctx},
+            )
+            for _ in range(n - 1):
+                event = rng.choices([e for e, _ in DAILY], [w for _, w in DAILY])[0]
+                props: dict[str, Any] = {}
+                if rng.random() < 0.35:
+                    event = "Feature Used"
+                    tenure = (day - acct.start) / 60
+                    props["feature"] = features[
+                        min(int(rng.random() * (1 + tenure)), len(features) - 1)
+                    ]
+                elif event == "Report Exported":
+                    props["format"] = rng.choice(["xlsx", "csv", "pdf"])
+                out.emit(
+                    rng,
+                    day,
+                    {
+                        "type": "track",
+                        "event": event,
+                        "userId": p.user_id,
+                        "context": ctx,
+                        "properties": props,
+                    },
+                )
+
+
+def import_demo_events(
+    progress: Progress,
+    principal: Any,
+    companies: list[DemoCompany],
+    people: list[DemoContact],
+    revenue: DemoRevenue,
+    today: date,
+    *,
+    events: int,
+    seed: int,
+    replaced_workspace_id: int | None = None,
+) -> int:
+    """Generate and import the demo's product events; returns how many were stored.
+
+    The events of the demo workspace this one replaces are removed first (and any left under
+    the new id, which the database may reuse).
+    """
+    from tobloop.analytics import facade as analytics
+
+    store = analytics.event_store()
+    for stale in {replaced_workspace_id, principal.workspace_id} - {None}:
+        store.delete_workspace(stale)
+    if events <= 0:
+        return 0
+    task = progress.add_task("Events", total=None)
+    rng = random.Random(seed + 2)
+    first, accounts = plan_accounts(rng, companies, people, revenue, today)
+    with tempfile.TemporaryDirectory(prefix="tobloop-demo-") as tmp:
+        path = Path(tmp) / "events.ndjson"
+        written = write_events(rng, first, accounts, events, path)
+        progress.update(task, total=written, completed=0)
+
+        def report(phase: str, done: int, total: int | None) -> None:
+            progress.update(task, completed=done)
+
+        result = analytics.import_events(
+            principal, path, filename="demo-events.ndjson", progress=report
+        )
+    if result.rejected:
+        raise RuntimeError(f"demo events rejected: {result.rejected[:3]}")
+    progress.update(task, completed=written)
+    return result.created
