@@ -1,4 +1,4 @@
-"""``POST /api/v1/analytics/funnel`` and ``/retention``: the CLI's options as JSON, same answers.
+"""``POST /api/v1/analytics/funnel``, ``/retention``, ``/trends``: the CLI's options as JSON.
 
 Bodies are the typed queries of ``models`` (``steps``, ``from``, ``to``, ``window``, ``by``,
 ``first_attempt``; ``start``, ``return``, ``period``, ``periods``, ``bounded``); dates are read in
@@ -16,6 +16,8 @@ from tobloop.analytics.insights.models import (
     FunnelResult,
     RetentionQuery,
     RetentionResult,
+    TrendsQuery,
+    TrendsResult,
 )
 from tobloop.platform.contracts import Principal
 
@@ -37,3 +39,9 @@ def funnel(request: HttpRequest, query: FunnelQuery) -> FunnelResult:
 def retention(request: HttpRequest, query: RetentionQuery) -> RetentionResult:
     """Cohorts by first start event and the entities back in each later period."""
     return service.run_retention(_principal(request), query)
+
+
+@router.post("/analytics/trends", response=TrendsResult, by_alias=True)
+def trends(request: HttpRequest, query: TrendsQuery) -> TrendsResult:
+    """Events, distinct users and distinct accounts per day, week or month."""
+    return service.run_trends(_principal(request), query)

@@ -153,6 +153,14 @@ class RetentionQuery(DateRange):
     bounded: bool = True
 
 
+class TrendsQuery(DateRange):
+    """Events, distinct users and distinct accounts per day/week/month (DAU, WAU, MAU)."""
+
+    kind: Literal["trends"] = "trends"
+    event: FunnelStep | None = None
+    interval: Period = Period.DAY
+
+
 class FunnelStepResult(_Strict):
     event: str
     count: int
@@ -177,3 +185,15 @@ class RetentionResult(_Strict):
     by: By
     bounded: bool
     cohorts: list[Cohort]
+
+
+class TrendPoint(_Strict):
+    date: date
+    count: int
+    users: int
+    accounts: int
+
+
+class TrendsResult(_Strict):
+    interval: Period
+    series: list[TrendPoint]

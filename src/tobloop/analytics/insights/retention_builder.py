@@ -43,7 +43,7 @@ def period_number(day: date, period: Period) -> int:
     return day.year * 12 + day.month - 1
 
 
-def _period_sql(d: Dialect, column: str, period: Period, tz: str) -> str:
+def period_sql(d: Dialect, column: str, period: Period, tz: str) -> str:
     if d is Dialect.DUCKDB:
         local = f"CAST(timezone({tz}, {column} AT TIME ZONE 'UTC') AS DATE)"
         days = f"date_diff('day', DATE '1970-01-01', {local})"
@@ -75,8 +75,8 @@ def build_retention(
     start = matcher_condition(d, q.start, p)
     back = ANY_EVENT_TYPES if q.return_event is None else matcher_condition(d, q.return_event, p)
     scope = f"workspace_id = {ws} AND {has_entity}"
-    first_period = _period_sql(d, "first_at", q.period, tz)
-    return_period = _period_sql(d, "timestamp", q.period, tz)
+    first_period = period_sql(d, "first_at", q.period, tz)
+    return_period = period_sql(d, "timestamp", q.period, tz)
     if q.bounded:
         tail = f"""SELECT c.pn, r.pn - c.pn AS k, count(DISTINCT c.entity) AS n
 FROM cohort AS c JOIN back AS r ON r.entity = c.entity

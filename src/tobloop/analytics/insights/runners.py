@@ -15,9 +15,13 @@ from tobloop.analytics.insights.models import (
     FunnelStepResult,
     RetentionQuery,
     RetentionResult,
+    TrendPoint,
+    TrendsQuery,
+    TrendsResult,
 )
 from tobloop.analytics.insights.periods import periods_between
 from tobloop.analytics.insights.retention_builder import build_retention, period_number
+from tobloop.analytics.insights.trends_builder import build_trends
 
 
 class QueryEngine(Protocol):
@@ -129,3 +133,27 @@ def retention_result(q: RetentionQuery, rows: list[tuple[int, int, int]]) -> Ret
             for label, pn in ((label, period_number(label, q.period)) for label in labels)
         ],
     )
+
+
+class TrendsRunner:
+    def __init__(self, query: TrendsQuery, *, workspace_id: int, table: str = "events") -> None:
+        self.query = query
+        self.workspace_id = workspace_id
+        self.table = table
+
+    def calculate(self, engine: QueryEngine) -> TrendsResult:
+        built = build_trends(
+            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+        )
+        rows = [[int(v) for v in row] for row in engine.rows(built.sql, built.params)]
+        return trends_result(self.query, rows)
+
+
+def trends_result(q: TrendsQuery, rows: list[list[int]]) -> TrendsResult:
+    """Every period of the range, zeros where nothing happened."""
+    by_period = {row[0]: row[1:] for row in rows}
+    series = []
+    for label in periods_between(q.date_from, q.date_to, q.interval):
+        count, users, accounts = by_period.get(period_number(label, q.interval), [0, 0, 0])
+        series.append(TrendPoint(date=label, count=count, users=users, accounts=accounts))
+    return TrendsResult(interval=q.interval, series=series)

@@ -17,20 +17,24 @@ from tobloop.analytics.insights.models import (
     FunnelResult,
     RetentionQuery,
     RetentionResult,
+    TrendsQuery,
+    TrendsResult,
 )
 from tobloop.analytics.insights.runners import (
     DuckDBEngine,
     FunnelRunner,
     QueryEngine,
     RetentionRunner,
+    TrendsRunner,
     escape_parameter,
     funnel_result,
     retention_result,
+    trends_result,
 )
 from tobloop.analytics.store import EventStore, event_store
 from tobloop.platform.facade import Principal, require
 
-Q = TypeVar("Q", FunnelQuery, RetentionQuery)
+Q = TypeVar("Q", FunnelQuery, RetentionQuery, TrendsQuery)
 
 
 class StoreSessionEngine:
@@ -97,3 +101,15 @@ def run_retention(
         if engine is None:
             return retention_result(query, [])
         return RetentionRunner(query, workspace_id=principal.workspace_id).calculate(engine)
+
+
+def run_trends(
+    principal: Principal, query: TrendsQuery, *, store: EventStore | None = None
+) -> TrendsResult:
+    """Events, distinct users and distinct accounts per period in the principal's workspace."""
+    require(principal.scopes, "analytics", "read")
+    query = in_workspace_zone(principal, query)
+    with store_engine(store or event_store()) as engine:
+        if engine is None:
+            return trends_result(query, [])
+        return TrendsRunner(query, workspace_id=principal.workspace_id).calculate(engine)

@@ -20,6 +20,7 @@ from tobloop.analytics.insights.models import (
     Period,
     PropertyFilter,
     RetentionQuery,
+    TrendsQuery,
 )
 
 
@@ -180,3 +181,30 @@ def retention_table(events: list[Ev], q: RetentionQuery) -> list[tuple[date, int
             if hit:
                 kept[cohort][k - 1] += 1
     return [(label, size[label], kept[label]) for label in labels]
+
+
+# -- trends ----------------------------------------------------------------------------------
+
+
+def trends_table(events: list[Ev], q: TrendsQuery) -> list[tuple[date, int, int, int]]:
+    """(period first day, events, users, accounts) for every period, counting only events
+    inside the date range."""
+    labels = []
+    p = period_of(q.date_from, q.interval)
+    while p <= q.date_to:
+        labels.append(p)
+        p = nth_period(p, q.interval, 1)
+    seen: dict[date, list[Ev]] = {label: [] for label in labels}
+    for e in events:
+        day = local_date(e.ms, q.timezone)
+        if q.date_from <= day <= q.date_to and (q.event is None or matches(q.event, e)):
+            seen[period_of(day, q.interval)].append(e)
+    return [
+        (
+            label,
+            len(evs),
+            len({e.user for e in evs if e.user}),
+            len({e.account for e in evs if e.account}),
+        )
+        for label, evs in seen.items()
+    ]

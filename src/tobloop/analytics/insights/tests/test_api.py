@@ -92,3 +92,16 @@ def test_analytics_read_scope_is_required(client: Any, loaded: Any, api_key: Any
     body = {"steps": ["signup", "invite"], "from": "2026-03-09", "to": "2026-03-09"}
     response = post(client, api_key(loaded, "accounts:read"), "funnel", body)
     assert response.status_code == 403
+
+
+def test_trends_endpoint_counts_per_day(client: Any, loaded: Any, api_key: Any) -> None:
+    body = {"from": "2026-03-09", "to": "2026-03-10", "interval": "day"}
+    response = post(client, api_key(loaded, "read"), "trends", body)
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "interval": "day",
+        "series": [
+            {"date": "2026-03-09", "count": 3, "users": 2, "accounts": 1},
+            {"date": "2026-03-10", "count": 1, "users": 1, "accounts": 0},
+        ],
+    }

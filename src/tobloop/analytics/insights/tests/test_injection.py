@@ -9,11 +9,12 @@ from pydantic import ValidationError
 
 from tobloop.analytics.insights.dialect import Dialect, checked_table
 from tobloop.analytics.insights.funnel_builder import build_funnel
-from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery
+from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery, TrendsQuery
 from tobloop.analytics.insights.retention_builder import build_retention
-from tobloop.analytics.insights.runners import FunnelRunner, RetentionRunner
+from tobloop.analytics.insights.runners import FunnelRunner, RetentionRunner, TrendsRunner
 from tobloop.analytics.insights.tests.fixtures import Engines, fresh_workspace
 from tobloop.analytics.insights.tests.oracle import Ev
+from tobloop.analytics.insights.trends_builder import build_trends
 
 ATTACKS = [
     "'; DROP TABLE events; --",
@@ -56,6 +57,16 @@ def retention_with(name: str, key: str, value: str) -> RetentionQuery:
     )
 
 
+def trends_with(name: str, key: str, value: str) -> TrendsQuery:
+    return TrendsQuery.model_validate(
+        {
+            "event": {"event": name, "filters": [{"key": key, "value": value}]},
+            "from": "2026-03-09",
+            "to": "2026-03-10",
+        }
+    )
+
+
 @pytest.mark.parametrize("attack", ATTACKS)
 @pytest.mark.parametrize("dialect", list(Dialect))
 def test_user_text_changes_only_the_parameters(attack: str, dialect: Dialect) -> None:
@@ -66,6 +77,7 @@ def test_user_text_changes_only_the_parameters(attack: str, dialect: Dialect) ->
             for b in (
                 build_funnel(funnel_with(text, text, text), dialect=dialect, workspace_id=1),
                 build_retention(retention_with(text, text, text), dialect=dialect, workspace_id=1),
+                build_trends(trends_with(text, text, text), dialect=dialect, workspace_id=1),
             )
         ]
 
@@ -97,6 +109,8 @@ def test_attacks_are_matched_literally_on_both_engines(engines: Engines, attack:
         assert [s.count for s in funnel.calculate(engine).steps] == [2, 1]
         cohorts = retention.calculate(engine).cohorts
         assert [(c.size, c.retained) for c in cohorts] == [(1, [0])]
+        trends = TrendsRunner(trends_with(attack, attack, attack), workspace_id=ws)
+        assert [(p.count, p.users) for p in trends.calculate(engine).series] == [(2, 1), (0, 0)]
         assert engine.rows("SELECT count(*) FROM events", {}) == [[_total(engines)]]
 
 
@@ -110,6 +124,8 @@ def test_attacks_in_validated_fields_are_refused(attack: str) -> None:
     for field in ("timezone", "window", "by", "from", "to", "first_attempt"):
         with pytest.raises(ValidationError):
             FunnelQuery.model_validate({**base, field: attack})
+    with pytest.raises(ValidationError):
+        TrendsQuery.model_validate({"from": "2026-03-09", "to": "2026-03-09", "interval": attack})
     for field in ("period", "periods", "bounded"):
         with pytest.raises(ValidationError):
             RetentionQuery.model_validate({"start": "a", **base, field: attack})

@@ -13,8 +13,9 @@ import pytest
 
 from tobloop.analytics.insights.dialect import Dialect
 from tobloop.analytics.insights.funnel_builder import BuiltQuery, build_funnel
-from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery
+from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery, TrendsQuery
 from tobloop.analytics.insights.retention_builder import build_retention
+from tobloop.analytics.insights.trends_builder import build_trends
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 FUNNEL = FunnelQuery.model_validate(
@@ -44,6 +45,15 @@ RETENTION = RetentionQuery.model_validate(
         "bounded": False,
     }
 )
+TRENDS = TrendsQuery.model_validate(
+    {
+        "event": {"event": "login", "filters": [{"key": "plan", "op": "neq", "value": "free"}]},
+        "from": "2026-03-01",
+        "to": "2026-03-31",
+        "timezone": "Asia/Shanghai",
+        "interval": "week",
+    }
+)
 
 
 def render(b: BuiltQuery) -> str:
@@ -58,6 +68,7 @@ def render(b: BuiltQuery) -> str:
 CASES = {
     "funnel": lambda d: build_funnel(FUNNEL, dialect=d, workspace_id=7),
     "retention": lambda d: build_retention(RETENTION, dialect=d, workspace_id=7),
+    "trends": lambda d: build_trends(TRENDS, dialect=d, workspace_id=7),
 }
 
 
