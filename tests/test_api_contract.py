@@ -299,8 +299,8 @@ def test_generated_requests_never_get_a_server_error(wsgi_app, owner, api_key):
     """Schemathesis: valid and invalid requests to every operation; 4xx has the error shape."""
     import schemathesis
     from hypothesis import HealthCheck, Phase, given
-    from hypothesis.errors import Unsatisfiable
     from hypothesis import settings as hyp
+    from hypothesis.errors import Unsatisfiable
     from schemathesis.generation import GenerationMode
 
     accounts.create_account(owner, accounts.AccountCreate(name="Acme", external_id="A1"))
@@ -347,3 +347,18 @@ def test_generated_requests_never_get_a_server_error(wsgi_app, owner, api_key):
             check(label, operation.as_strategy(generation_mode=mode, headers=auth))
     assert not failures, "\n\n".join(failures)
     assert len(seen) == len(operations)
+
+
+def test_reimporting_the_same_file_changes_nothing(c):
+    raw = b"external_id,name,headcount,salary_level\nA1,Acme,50,180000\nA2,Beta,5,9999.5\n"
+    first = c.post("/api/v1/accounts/import", {"file": SimpleUploadedFile("a.csv", raw)}).json()
+    again = c.post("/api/v1/accounts/import", {"file": SimpleUploadedFile("a.csv", raw)}).json()
+    assert (first["created"], first["updated"]) == (2, 0)
+    assert (again["created"], again["updated"], again["rejected"]) == (0, 0, [])
+    # the amount reads back as stored, whatever the engine
+    acme = c.get("/api/v1/accounts?q=acme").json()["items"][0]
+    assert acme["salary_level"] == "180000.00"
+    r = c.patch(f"/api/v1/accounts/{acme['id']}", {"salary_level": "180000"}, content_type=JSON)
+    assert r.json()["salary_level"] == "180000.00"
+    audit = c.get("/api/v1/audit?object_type=account&limit=500").json()["items"]
+    assert sorted(e["action"] for e in audit) == ["create", "create", "import", "import"]

@@ -52,7 +52,10 @@ def _domain_error(request: HttpRequest, exc: TobloopError) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     details = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "invalid"))}
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "invalid")).removeprefix("Value error, "),
+        }
         for e in exc.errors
     ]
     return api.create_response(

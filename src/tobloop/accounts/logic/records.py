@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -14,6 +15,7 @@ from tobloop.accounts.schemas import AccountCreate, AccountPatch, ContactCreate,
 from tobloop.kernel.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from tobloop.platform.facade import PlaybookThresholds, Principal, record_audit, require
 
+CENTS = Decimal("0.01")
 _ACCOUNT_SNAPSHOT = (
     "external_id",
     "name",
@@ -130,6 +132,9 @@ def assign_account_fields(account: Account, data: dict[str, Any], workspace_id: 
             setattr(account, name, False)
         elif value is None and name == "lifecycle_stage":
             continue  # a blank stage keeps the current one
+        elif value is not None and name == "salary_level":
+            # As the column stores it (2 places): "180000" and a stored 180000.00 are equal.
+            account.salary_level = Decimal(value).quantize(CENTS)
         else:
             setattr(account, name, value)
 

@@ -98,7 +98,10 @@ def update_thresholds(principal: Principal, changes: dict[str, Any]) -> Workspac
             raise InvalidInput(
                 "invalid playbook thresholds",
                 details=[
-                    ErrorDetail(tuple(str(p) for p in e["loc"]) or ("thresholds",), e["msg"])
+                    ErrorDetail(
+                        tuple(str(p) for p in e["loc"]) or ("thresholds",),
+                        str(e["msg"]).removeprefix("Value error, "),
+                    )
                     for e in exc.errors()
                 ],
             ) from None
