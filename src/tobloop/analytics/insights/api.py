@@ -1,4 +1,4 @@
-"""``POST /api/v1/analytics/funnel``, ``/retention``, ``/trends``: the CLI's options as JSON.
+"""``POST /api/v1/analytics/funnel|retention|trends|paths``: the CLI's options as JSON.
 
 Bodies are the typed queries of ``models`` (``steps``, ``from``, ``to``, ``window``, ``by``,
 ``first_attempt``; ``start``, ``return``, ``period``, ``periods``, ``bounded``); dates are read in
@@ -14,6 +14,8 @@ from tobloop.analytics.insights import service
 from tobloop.analytics.insights.models import (
     FunnelQuery,
     FunnelResult,
+    PathsQuery,
+    PathsResult,
     RetentionQuery,
     RetentionResult,
     TrendsQuery,
@@ -45,3 +47,9 @@ def retention(request: HttpRequest, query: RetentionQuery) -> RetentionResult:
 def trends(request: HttpRequest, query: TrendsQuery) -> TrendsResult:
     """Events, distinct users and distinct accounts per day, week or month."""
     return service.run_trends(_principal(request), query)
+
+
+@router.post("/analytics/paths", response=PathsResult, by_alias=True)
+def paths(request: HttpRequest, query: PathsQuery) -> PathsResult:
+    """Top paths (Sankey nodes and links) after ``start`` or before ``end``."""
+    return service.run_paths(_principal(request), query)

@@ -161,6 +161,29 @@ class TrendsQuery(DateRange):
     interval: Period = Period.DAY
 
 
+class PathsQuery(DateRange):
+    """Top paths after the first ``start`` event, or before the last ``end`` event, per entity.
+
+    Sequences hold the entity's named events inside the range, ordered by time and then name;
+    ``collapse_repeats`` merges runs of the same event. Each level keeps its ``top`` most
+    frequent events and folds the rest into ``$other``.
+    """
+
+    kind: Literal["paths"] = "paths"
+    start: str | None = Field(default=None, min_length=1, max_length=200)
+    end: str | None = Field(default=None, min_length=1, max_length=200)
+    depth: int = Field(default=4, ge=2, le=6)
+    top: int = Field(default=5, ge=1, le=50)
+    collapse_repeats: bool = True
+    by: By = By.USER
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> PathsQuery:
+        if (self.start is None) == (self.end is None):
+            raise ValueError("give exactly one of 'start' and 'end'")
+        return self
+
+
 class FunnelStepResult(_Strict):
     event: str
     count: int
@@ -197,3 +220,30 @@ class TrendPoint(_Strict):
 class TrendsResult(_Strict):
     interval: Period
     series: list[TrendPoint]
+
+
+OTHER = "$other"
+
+
+class PathNode(_Strict):
+    level: int
+    event: str
+    count: int
+
+
+class PathLink(_Strict):
+    level: int
+    source: str
+    target: str
+    count: int
+
+
+class PathsResult(_Strict):
+    """Level 1 is the anchor; "before" paths count levels backwards from the end event."""
+
+    direction: Literal["after", "before"]
+    event: str
+    by: By
+    entities: int
+    nodes: list[PathNode]
+    links: list[PathLink]

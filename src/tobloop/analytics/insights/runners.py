@@ -9,16 +9,22 @@ import orjson
 from tobloop.analytics.insights.dialect import Dialect
 from tobloop.analytics.insights.funnel_builder import build_funnel
 from tobloop.analytics.insights.models import (
+    OTHER,
     Cohort,
     FunnelQuery,
     FunnelResult,
     FunnelStepResult,
+    PathLink,
+    PathNode,
+    PathsQuery,
+    PathsResult,
     RetentionQuery,
     RetentionResult,
     TrendPoint,
     TrendsQuery,
     TrendsResult,
 )
+from tobloop.analytics.insights.paths_builder import build_paths
 from tobloop.analytics.insights.periods import periods_between
 from tobloop.analytics.insights.retention_builder import build_retention, period_number
 from tobloop.analytics.insights.trends_builder import build_trends
@@ -157,3 +163,57 @@ def trends_result(q: TrendsQuery, rows: list[list[int]]) -> TrendsResult:
         count, users, accounts = by_period.get(period_number(label, q.interval), [0, 0, 0])
         series.append(TrendPoint(date=label, count=count, users=users, accounts=accounts))
     return TrendsResult(interval=q.interval, series=series)
+
+
+class PathsRunner:
+    def __init__(self, query: PathsQuery, *, workspace_id: int, table: str = "events") -> None:
+        self.query = query
+        self.workspace_id = workspace_id
+        self.table = table
+
+    def calculate(self, engine: QueryEngine) -> PathsResult:
+        built = build_paths(
+            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+        )
+        rows = [
+            (tuple(str(e) for e in path), int(n))
+            for path, n in engine.rows(built.sql, built.params)
+        ]
+        return paths_result(self.query, rows)
+
+
+def paths_result(q: PathsQuery, rows: list[tuple[tuple[str, ...], int]]) -> PathsResult:
+    """Rank each level by entities (then name), keep ``top``, fold the rest into ``$other``."""
+    per_level: list[dict[str, int]] = [{} for _ in range(q.depth)]
+    for path, n in rows:
+        for level, name in enumerate(path):
+            per_level[level][name] = per_level[level].get(name, 0) + n
+    kept = [
+        {name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: q.top]}
+        for counts in per_level
+    ]
+    nodes: dict[tuple[int, str], int] = {}
+    links: dict[tuple[int, str, str], int] = {}
+    for path, n in rows:
+        folded = [name if name in kept[i] else OTHER for i, name in enumerate(path)]
+        for i, name in enumerate(folded):
+            nodes[(i + 1, name)] = nodes.get((i + 1, name), 0) + n
+            if i + 1 < len(folded):
+                key = (i + 1, name, folded[i + 1])
+                links[key] = links.get(key, 0) + n
+    return PathsResult(
+        direction="after" if q.start is not None else "before",
+        event=q.start if q.start is not None else str(q.end),
+        by=q.by,
+        entities=sum(n for _, n in rows),
+        nodes=[
+            PathNode(level=lv, event=e, count=c)
+            for (lv, e), c in sorted(nodes.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1]))
+        ],
+        links=[
+            PathLink(level=lv, source=s, target=t, count=c)
+            for (lv, s, t), c in sorted(
+                links.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1], kv[0][2])
+            )
+        ],
+    )

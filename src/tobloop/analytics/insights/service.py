@@ -15,6 +15,8 @@ from tobloop.analytics.insights.dialect import Dialect
 from tobloop.analytics.insights.models import (
     FunnelQuery,
     FunnelResult,
+    PathsQuery,
+    PathsResult,
     RetentionQuery,
     RetentionResult,
     TrendsQuery,
@@ -23,18 +25,20 @@ from tobloop.analytics.insights.models import (
 from tobloop.analytics.insights.runners import (
     DuckDBEngine,
     FunnelRunner,
+    PathsRunner,
     QueryEngine,
     RetentionRunner,
     TrendsRunner,
     escape_parameter,
     funnel_result,
+    paths_result,
     retention_result,
     trends_result,
 )
 from tobloop.analytics.store import EventStore, event_store
 from tobloop.platform.facade import Principal, require
 
-Q = TypeVar("Q", FunnelQuery, RetentionQuery, TrendsQuery)
+Q = TypeVar("Q", FunnelQuery, RetentionQuery, TrendsQuery, PathsQuery)
 
 
 class StoreSessionEngine:
@@ -113,3 +117,15 @@ def run_trends(
         if engine is None:
             return trends_result(query, [])
         return TrendsRunner(query, workspace_id=principal.workspace_id).calculate(engine)
+
+
+def run_paths(
+    principal: Principal, query: PathsQuery, *, store: EventStore | None = None
+) -> PathsResult:
+    """Top paths after a start event or before an end event, in the principal's workspace."""
+    require(principal.scopes, "analytics", "read")
+    query = in_workspace_zone(principal, query)
+    with store_engine(store or event_store()) as engine:
+        if engine is None:
+            return paths_result(query, [])
+        return PathsRunner(query, workspace_id=principal.workspace_id).calculate(engine)

@@ -17,6 +17,7 @@ from tobloop.analytics.insights.models import (
     EventMatcher,
     FilterOp,
     FunnelQuery,
+    PathsQuery,
     Period,
     PropertyFilter,
     RetentionQuery,
@@ -208,3 +209,52 @@ def trends_table(events: list[Ev], q: TrendsQuery) -> list[tuple[date, int, int,
         )
         for label, evs in seen.items()
     ]
+
+
+# -- paths -----------------------------------------------------------------------------------
+
+
+def paths_table(events: list[Ev], q: PathsQuery) -> dict[str, Any]:
+    """Nodes and links of the folded paths, as plain dicts in the result's order."""
+    paths: list[list[str]] = []
+    for evs in by_entity(events, q.by).values():
+        inside = [e for e in evs if q.date_from <= local_date(e.ms, q.timezone) <= q.date_to]
+        names = [e.event for e in sorted(inside, key=lambda e: (e.ms, e.event))]
+        if q.collapse_repeats:
+            names = [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
+        if q.end is not None:
+            names = names[::-1]
+        anchor = q.start if q.start is not None else q.end
+        if anchor in names:
+            at = names.index(anchor)
+            paths.append(names[at : at + q.depth])
+    top: list[set[str]] = []
+    for level in range(q.depth):
+        counts: dict[str, int] = defaultdict(int)
+        for path in paths:
+            if len(path) > level:
+                counts[path[level]] += 1
+        ranked = sorted(counts, key=lambda name: (-counts[name], name))
+        top.append(set(ranked[: q.top]))
+    folded = [[n if n in top[i] else "$other" for i, n in enumerate(p)] for p in paths]
+    nodes: dict[tuple[int, str], int] = defaultdict(int)
+    links: dict[tuple[int, str, str], int] = defaultdict(int)
+    for path in folded:
+        for i, name in enumerate(path):
+            nodes[(i + 1, name)] += 1
+        for i in range(len(path) - 1):
+            links[(i + 1, path[i], path[i + 1])] += 1
+    return {
+        "entities": len(paths),
+        "nodes": sorted(
+            ({"level": lv, "event": e, "count": c} for (lv, e), c in nodes.items()),
+            key=lambda d: (d["level"], -d["count"], d["event"]),
+        ),
+        "links": sorted(
+            (
+                {"level": lv, "source": s, "target": t, "count": c}
+                for (lv, s, t), c in links.items()
+            ),
+            key=lambda d: (d["level"], -d["count"], d["source"], d["target"]),
+        ),
+    }

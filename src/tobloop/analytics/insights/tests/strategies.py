@@ -33,13 +33,15 @@ def fine_times() -> st.SearchStrategy[int]:
 
 
 @st.composite
-def event_sets(draw: st.DrawFn, *, ties: bool = True, max_size: int = 24) -> list[Ev]:
+def event_sets(
+    draw: st.DrawFn, *, ties: bool = True, max_size: int = 24, names: list[str] = NAMES
+) -> list[Ev]:
     times = coarse_times() if ties else fine_times()
     n = draw(st.integers(0, max_size))
     stamps = draw(st.lists(times, min_size=n, max_size=n, unique=not ties))
     return [
         Ev(
-            event=draw(st.sampled_from(NAMES)),
+            event=draw(st.sampled_from(names)),
             user=draw(st.sampled_from(USERS)),
             account=draw(st.sampled_from(ACCOUNTS)),
             ms=ms,

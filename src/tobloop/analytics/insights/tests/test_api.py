@@ -105,3 +105,15 @@ def test_trends_endpoint_counts_per_day(client: Any, loaded: Any, api_key: Any) 
             {"date": "2026-03-10", "count": 1, "users": 1, "accounts": 0},
         ],
     }
+
+
+def test_paths_endpoint(client: Any, loaded: Any, api_key: Any) -> None:
+    body = {"start": "signup", "from": "2026-03-09", "to": "2026-03-10", "depth": 2}
+    response = post(client, api_key(loaded, "read"), "paths", body)
+    assert response.status_code == 200, response.content
+    doc = response.json()
+    assert (doc["direction"], doc["event"], doc["entities"]) == ("after", "signup", 2)
+    assert doc["links"] == [
+        {"level": 1, "source": "signup", "target": "invite", "count": 1},
+        {"level": 1, "source": "signup", "target": "login", "count": 1},
+    ]

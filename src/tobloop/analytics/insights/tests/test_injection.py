@@ -9,9 +9,15 @@ from pydantic import ValidationError
 
 from tobloop.analytics.insights.dialect import Dialect, checked_table
 from tobloop.analytics.insights.funnel_builder import build_funnel
-from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery, TrendsQuery
+from tobloop.analytics.insights.models import FunnelQuery, PathsQuery, RetentionQuery, TrendsQuery
+from tobloop.analytics.insights.paths_builder import build_paths
 from tobloop.analytics.insights.retention_builder import build_retention
-from tobloop.analytics.insights.runners import FunnelRunner, RetentionRunner, TrendsRunner
+from tobloop.analytics.insights.runners import (
+    FunnelRunner,
+    PathsRunner,
+    RetentionRunner,
+    TrendsRunner,
+)
 from tobloop.analytics.insights.tests.fixtures import Engines, fresh_workspace
 from tobloop.analytics.insights.tests.oracle import Ev
 from tobloop.analytics.insights.trends_builder import build_trends
@@ -67,6 +73,10 @@ def trends_with(name: str, key: str, value: str) -> TrendsQuery:
     )
 
 
+def paths_with(name: str) -> PathsQuery:
+    return PathsQuery.model_validate({"start": name, "from": "2026-03-09", "to": "2026-03-10"})
+
+
 @pytest.mark.parametrize("attack", ATTACKS)
 @pytest.mark.parametrize("dialect", list(Dialect))
 def test_user_text_changes_only_the_parameters(attack: str, dialect: Dialect) -> None:
@@ -78,6 +88,7 @@ def test_user_text_changes_only_the_parameters(attack: str, dialect: Dialect) ->
                 build_funnel(funnel_with(text, text, text), dialect=dialect, workspace_id=1),
                 build_retention(retention_with(text, text, text), dialect=dialect, workspace_id=1),
                 build_trends(trends_with(text, text, text), dialect=dialect, workspace_id=1),
+                build_paths(paths_with(text), dialect=dialect, workspace_id=1),
             )
         ]
 
@@ -111,6 +122,8 @@ def test_attacks_are_matched_literally_on_both_engines(engines: Engines, attack:
         assert [(c.size, c.retained) for c in cohorts] == [(1, [0])]
         trends = TrendsRunner(trends_with(attack, attack, attack), workspace_id=ws)
         assert [(p.count, p.users) for p in trends.calculate(engine).series] == [(2, 1), (0, 0)]
+        paths = PathsRunner(paths_with(attack), workspace_id=ws).calculate(engine)
+        assert [(n.event, n.count) for n in paths.nodes] == [(attack, 2)]
         assert engine.rows("SELECT count(*) FROM events", {}) == [[_total(engines)]]
 
 
@@ -126,8 +139,15 @@ def test_attacks_in_validated_fields_are_refused(attack: str) -> None:
             FunnelQuery.model_validate({**base, field: attack})
     with pytest.raises(ValidationError):
         TrendsQuery.model_validate({"from": "2026-03-09", "to": "2026-03-09", "interval": attack})
+    for field in ("depth", "top", "collapse_repeats", "by"):
+        with pytest.raises(ValidationError):
+            PathsQuery.model_validate(
+                {"start": "a", "from": "2026-03-09", "to": "2026-03-09", field: attack}
+            )
     for field in ("period", "periods", "bounded"):
         with pytest.raises(ValidationError):
-            RetentionQuery.model_validate({"start": "a", **base, field: attack})
+            RetentionQuery.model_validate(
+                {"start": "a", "from": "2026-03-09", "to": "2026-03-09", field: attack}
+            )
     with pytest.raises(ValueError, match="not a table name"):
         checked_table(attack)

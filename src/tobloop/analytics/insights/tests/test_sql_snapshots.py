@@ -13,7 +13,8 @@ import pytest
 
 from tobloop.analytics.insights.dialect import Dialect
 from tobloop.analytics.insights.funnel_builder import BuiltQuery, build_funnel
-from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery, TrendsQuery
+from tobloop.analytics.insights.models import FunnelQuery, PathsQuery, RetentionQuery, TrendsQuery
+from tobloop.analytics.insights.paths_builder import build_paths
 from tobloop.analytics.insights.retention_builder import build_retention
 from tobloop.analytics.insights.trends_builder import build_trends
 
@@ -54,6 +55,9 @@ TRENDS = TrendsQuery.model_validate(
         "interval": "week",
     }
 )
+PATHS = PathsQuery.model_validate(
+    {"end": "purchase", "from": "2026-03-01", "to": "2026-03-31", "depth": 4, "by": "account"}
+)
 
 
 def render(b: BuiltQuery) -> str:
@@ -69,6 +73,7 @@ CASES = {
     "funnel": lambda d: build_funnel(FUNNEL, dialect=d, workspace_id=7),
     "retention": lambda d: build_retention(RETENTION, dialect=d, workspace_id=7),
     "trends": lambda d: build_trends(TRENDS, dialect=d, workspace_id=7),
+    "paths": lambda d: build_paths(PATHS, dialect=d, workspace_id=7),
 }
 
 
