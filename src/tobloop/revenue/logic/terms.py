@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 EVENT_ORDER = {"start": 0, "change": 1, "cancel": 2, "reactivate": 3}
 CENT = Decimal("0.01")
@@ -82,12 +83,20 @@ def subscription_mrr(
 
 def mrr_cents(terms: Terms, day: date) -> int:
     discount = terms.discount if terms.discount_end is None or day < terms.discount_end else 0
+    return _cents(
+        terms.quantity, terms.unit_price, terms.interval_months, Decimal(discount), terms.fx_rate
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _cents(quantity: int, price: Decimal, interval: int, discount: Decimal, fx: Decimal) -> int:
+    """Price lists repeat: the same terms are priced once per process."""
     mrr = subscription_mrr(
-        quantity=terms.quantity,
-        unit_price=terms.unit_price,
-        interval_months=terms.interval_months,
-        discount=Decimal(discount),
-        fx_rate=terms.fx_rate,
+        quantity=quantity,
+        unit_price=price,
+        interval_months=interval,
+        discount=discount,
+        fx_rate=fx,
     )
     return int(mrr * 100)
 
