@@ -11,9 +11,10 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import ValidationError
 
 from tobloop.accounts.facade import parse_mapping
-from tobloop.kernel.errors import InvalidInput, PayloadTooLarge
+from tobloop.kernel.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 from tobloop.platform.contracts import Principal
 from tobloop.revenue import facade, present
 
@@ -29,13 +30,14 @@ class Cut(Schema):
     plan: str | None = None
 
     def revenue_filter(self) -> facade.RevenueFilter:
-        return facade.RevenueFilter(
-            segment=self.segment,
-            industry=self.industry,
-            region=self.region,
-            channel=self.channel,
-            plan=self.plan,
-        )
+        values = {c: getattr(self, c) for c in facade.CUTS}
+        try:
+            return facade.RevenueFilter.model_validate(values)
+        except ValidationError as exc:
+            raise InvalidInput(
+                "the filter values are not valid",
+                details=[ErrorDetail((str(e["loc"][0]),), str(e["msg"])) for e in exc.errors()],
+            ) from None
 
 
 class MonthOut(Schema):

@@ -61,11 +61,15 @@ INTERVAL_WORDS = {
     "年付": 12,
     "按年": 12,
 }
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 _MULTI = re.compile(r"^(\d+)\s*(m|mo|month|months|个月|y|yr|year|years|年)$")
 
 
 def blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
+        if "\x00" in value:
+            # PostgreSQL cannot store NUL characters in text; refuse them on every engine.
+            raise ValueError("text cannot contain NUL characters")
         value = value.strip()
         return value or None
     return value
@@ -81,9 +85,12 @@ def parse_day(value: Any) -> Any:
     if not match:
         raise ValueError("expected a date like 2024-01-31")
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        day = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         raise ValueError("not a calendar date") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"dates run from {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def parse_decimal(value: Any) -> Any:

@@ -15,7 +15,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from django.db import connection
 from django.db.models import CharField
 from django.db.models.functions import Cast
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tobloop.platform.facade import Principal
 from tobloop.revenue.logic import engine as eng
@@ -41,6 +41,13 @@ class RevenueFilter(BaseModel):
     region: str | None = Field(None, max_length=80)
     channel: str | None = Field(None, max_length=80, description="acquisition channel")
     plan: str | None = Field(None, max_length=120, description="plan external id")
+
+    @field_validator(*CUTS)
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("text cannot contain NUL characters")
+        return value
 
     def is_empty(self) -> bool:
         return not any(getattr(self, c) for c in CUTS)

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pandas as pd  # type: ignore[import-untyped]
 from django.urls import NoReverseMatch, reverse
 
-from tobloop.kernel.errors import InvalidInput, NotFound
+from tobloop.kernel.errors import ErrorDetail, InvalidInput, NotFound
 from tobloop.platform.facade import Principal, require
 from tobloop.revenue.contracts import (
     AccountMovement,
@@ -28,14 +28,22 @@ from tobloop.revenue.logic.dataset import RevenueFilter, load_revenue, workspace
 from tobloop.revenue.logic.economics import cents
 from tobloop.revenue.logic.motion import account_positions, motion_by_segment
 
+MAX_FUTURE_DAYS = 3660
+
 
 def snapshot(
     principal: Principal, as_of: date | None = None, cut: RevenueFilter | None = None
 ) -> calc.Snapshot:
     require(principal.scopes, "revenue", "read")
-    day = as_of or workspace_today(principal)
-    if day.year < 1971 or day.year > 9000:
-        raise InvalidInput(f"as-of date {day} is out of range", code="invalid_date")
+    today = workspace_today(principal)
+    day = as_of or today
+    # Month-end MRR is a row per account and a column per month: bound the columns.
+    if day.year < 1971 or (day - today).days > MAX_FUTURE_DAYS:
+        raise InvalidInput(
+            f"as-of date {day} is out of range (1971 to ten years from today)",
+            code="invalid_date",
+            details=[ErrorDetail(("as_of",), "out of range")],
+        )
     return calc.Snapshot(load_revenue(principal, cut), day)
 
 

@@ -151,6 +151,12 @@ def test_scopes_and_errors(owner, client, api_key):
     )
     assert r.status_code == 403
     assert client.get("/api/v1/revenue/metrics?as_of=not-a-date", **auth).status_code == 422
+    for bad in ("as_of=9999-12-31", "as_of=0001-01-01", "segment=a%00b", "plan=" + "x" * 200):
+        r = client.get(f"/api/v1/revenue/metrics?{bad}", **auth)
+        assert r.status_code == 422, bad
+        assert set(r.json()["error"]) == {"code", "message", "details"}
+    r = client.get("/api/v1/revenue/check?as_of=9999-12-31", **auth)
+    assert r.json()["error"]["code"] == "invalid_date"
     r = client.post(
         "/api/v1/revenue/subscriptions/import",
         {"file": SimpleUploadedFile("f.csv", HISTORY), "mapping": "{nope"},

@@ -38,18 +38,20 @@ def test_valid_rows_are_kept_and_bad_rows_reported(make_workspace):
         b"S4,A2,2024-13-01,start,1,100,month\n"
         b"S5,A2,2024-02-01,start,lots,100,month\n"
         b"S6,A2,2024-02-01,start,1,100,fortnight\n"
+        b"S7,A2,1815-06-18,start,1,100,month\n"
         b"S1,,2024-03-01,change,12,,\n"
         b"S1,,2024-03-01,change,13,,\n"
     )
     report = facade.import_subscriptions(owner, csv, filename="subs.csv")
-    assert report.rows == 8 and report.created == 3
+    assert report.rows == 9 and report.created == 3
     bad = {(r.row, r.column, r.value) for r in report.rejected}
     assert bad == {
         (4, "account_external_id", "NOPE"),
         (5, "date", "2024-13-01"),
         (6, "quantity", "lots"),
         (7, "interval", "fortnight"),
-        (9, "date", "2024-03-01"),
+        (8, "date", "1815-06-18"),
+        (10, "date", "2024-03-01"),
     }
     assert all(r.reason for r in report.rejected)
     assert mrr_at(owner, date(2024, 2, 29)) == Decimal("2000.00")  # 10 × 100 + 12000 ÷ 12
