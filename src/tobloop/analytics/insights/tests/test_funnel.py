@@ -125,3 +125,19 @@ def test_later_steps_may_fall_after_to_within_the_window(engines: Engines, by: s
     engines.load(ws, events)
     for engine in engines.all():
         assert [s.count for s in FunnelRunner(q, workspace_id=ws).calculate(engine).steps] == [1, 1]
+
+
+def test_repeated_steps_need_distinct_events_even_when_tied(engines: Engines) -> None:
+    # given u1 with one "a" event and u2 with two "a" events at the same millisecond
+    day = 1773014400000
+    events = [
+        Ev("a", "u1", None, day + 5, uid=0),
+        Ev("a", "u2", None, day + 5, uid=1),
+        Ev("a", "u2", None, day + 5, uid=2),
+    ]
+    q = FunnelQuery.model_validate({"steps": ["a", "a"], "from": "2026-03-09", "to": "2026-03-09"})
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    for engine in engines.all():
+        # then only u2 reaches the second step
+        assert [s.count for s in FunnelRunner(q, workspace_id=ws).calculate(engine).steps] == [2, 1]
