@@ -74,14 +74,26 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "
 
 
 class FunnelRunner:
-    def __init__(self, query: FunnelQuery, *, workspace_id: int, table: str = "events") -> None:
+    def __init__(
+        self,
+        query: FunnelQuery,
+        *,
+        workspace_id: int,
+        table: str = "events",
+        packed: bool | None = None,
+    ) -> None:
         self.query = query
         self.workspace_id = workspace_id
         self.table = table
+        self.packed = packed
 
     def calculate(self, engine: QueryEngine) -> FunnelResult:
         built = build_funnel(
-            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+            self.query,
+            dialect=engine.dialect,
+            workspace_id=self.workspace_id,
+            table=self.table,
+            packed=self.packed,
         )
         rows = engine.rows(built.sql, built.params)
         counts = [int(v) for v in rows[0]] if rows else [0] * len(self.query.steps)

@@ -45,21 +45,27 @@ def funnel_queries(draw: st.DrawFn, *, filters_per_name: bool) -> FunnelQuery:
     )
 
 
-def counts_on_each_engine(engines: Engines, events: list[Ev], q: FunnelQuery) -> dict[str, Any]:
+def counts_on_each_engine(
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None = None
+) -> dict[str, Any]:
     ws = fresh_workspace()
     engines.load(ws, events)
-    runner = FunnelRunner(q, workspace_id=ws)
+    runner = FunnelRunner(q, workspace_id=ws, packed=packed)
     return {e.dialect.value: [s.count for s in runner.calculate(e).steps] for e in engines.all()}
 
 
 @EXAMPLES
-@given(events=event_sets(ties=True), q=funnel_queries(filters_per_name=True))
+@given(
+    events=event_sets(ties=True),
+    q=funnel_queries(filters_per_name=True),
+    packed=st.booleans(),
+)
 def test_funnel_agrees_with_oracle_with_ties_and_repeated_steps(
-    engines: Engines, events: list[Ev], q: FunnelQuery
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool
 ) -> None:
     # given random events with many equal timestamps; steps sharing a name share filters
-    # when
-    got = counts_on_each_engine(engines, events, q)
+    # when (moments packed into integers, or kept as lists)
+    got = counts_on_each_engine(engines, events, q, packed)
     # then
     expected = funnel_counts(events, q)
     assert got == {"duckdb": expected, "clickhouse": expected}

@@ -7,15 +7,15 @@ WITH matched AS (
     WHERE workspace_id = {p0:UInt64} AND account_id IS NOT NULL AND account_id != '' AND event IN ({p5:String}, {p6:String})
       AND timestamp >= fromUnixTimestamp64Milli({p1:Int64}) AND timestamp < fromUnixTimestamp64Milli({p4:Int64})
 ), moments AS (
-    SELECT entity, ts, [toInt64(sum(m0)), toInt64(sum(m1)), toInt64(sum(m2))] AS c FROM matched WHERE m0 + m1 + m2 > 0 GROUP BY entity, ts
+    SELECT entity, ts, sum(m0) AS c0, (ts - {p1:Int64}) * 32 + toInt64(least(sum(m0), 3)) * 1 + toInt64(least(sum(m1), 1)) * 4 + toInt64(least(sum(m2), 3)) * 8 AS key FROM matched WHERE m0 + m1 + m2 > 0 GROUP BY entity, ts
 ), entities AS (
-    SELECT entity, arraySort(groupArray((ts, c))) AS g, min(CASE WHEN c[1] > 0 AND ts >= {p1:Int64} AND ts < {p2:Int64} THEN ts END) AS first_ts
+    SELECT entity, arraySort(groupArray(key)) AS g, min(CASE WHEN c0 > 0 AND ts >= {p1:Int64} AND ts < {p2:Int64} THEN ts END) AS first_ts
     FROM moments GROUP BY entity
 ), reached AS (
     SELECT arrayFold((acc, x) -> [
-        greatest(acc[1], CASE WHEN x.1 >= {p1:Int64} AND x.1 < {p2:Int64} AND x.1 = first_ts AND x.2[1] >= 1 THEN x.1 ELSE -4611686018427387904 END),
-        greatest(acc[2], CASE WHEN x.1 >= {p1:Int64} AND x.1 < {p2:Int64} AND x.1 = first_ts AND x.2[1] >= 1 AND x.2[2] >= 1 THEN x.1 ELSE -4611686018427387904 END, CASE WHEN acc[1] >= x.1 - {p3:Int64} AND x.2[2] >= 1 THEN acc[1] ELSE -4611686018427387904 END),
-        greatest(acc[3], CASE WHEN x.1 >= {p1:Int64} AND x.1 < {p2:Int64} AND x.1 = first_ts AND x.2[1] >= 1 AND x.2[2] >= 1 AND x.2[3] >= 2 THEN x.1 ELSE -4611686018427387904 END, CASE WHEN acc[1] >= x.1 - {p3:Int64} AND x.2[2] >= 1 AND x.2[3] >= 1 THEN acc[1] ELSE -4611686018427387904 END, CASE WHEN acc[2] >= x.1 - {p3:Int64} AND x.2[3] >= 1 THEN acc[2] ELSE -4611686018427387904 END)
+        greatest(acc[1], CASE WHEN (intDiv(x, 32) + {p1:Int64}) >= {p1:Int64} AND (intDiv(x, 32) + {p1:Int64}) < {p2:Int64} AND (intDiv(x, 32) + {p1:Int64}) = first_ts AND (x % 4) >= 1 THEN (intDiv(x, 32) + {p1:Int64}) ELSE -4611686018427387904 END),
+        greatest(acc[2], CASE WHEN (intDiv(x, 32) + {p1:Int64}) >= {p1:Int64} AND (intDiv(x, 32) + {p1:Int64}) < {p2:Int64} AND (intDiv(x, 32) + {p1:Int64}) = first_ts AND (x % 4) >= 1 AND (intDiv(x, 4) % 2) >= 1 THEN (intDiv(x, 32) + {p1:Int64}) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (intDiv(x, 32) + {p1:Int64}) - {p3:Int64} AND (intDiv(x, 4) % 2) >= 1 THEN acc[1] ELSE -4611686018427387904 END),
+        greatest(acc[3], CASE WHEN (intDiv(x, 32) + {p1:Int64}) >= {p1:Int64} AND (intDiv(x, 32) + {p1:Int64}) < {p2:Int64} AND (intDiv(x, 32) + {p1:Int64}) = first_ts AND (x % 4) >= 1 AND (intDiv(x, 4) % 2) >= 1 AND (intDiv(x, 8) % 4) >= 2 THEN (intDiv(x, 32) + {p1:Int64}) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (intDiv(x, 32) + {p1:Int64}) - {p3:Int64} AND (intDiv(x, 4) % 2) >= 1 AND (intDiv(x, 8) % 4) >= 1 THEN acc[1] ELSE -4611686018427387904 END, CASE WHEN acc[2] >= (intDiv(x, 32) + {p1:Int64}) - {p3:Int64} AND (intDiv(x, 8) % 4) >= 1 THEN acc[2] ELSE -4611686018427387904 END)
     ], g, CAST([-4611686018427387904, -4611686018427387904, -4611686018427387904] AS Array(Int64))) AS f
     FROM entities
 )

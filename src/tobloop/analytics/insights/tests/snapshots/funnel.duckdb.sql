@@ -7,15 +7,15 @@ WITH matched AS (
     WHERE workspace_id = $p0 AND account_id IS NOT NULL AND account_id != '' AND event IN ($p5, $p6)
       AND timestamp >= epoch_ms($p1::BIGINT) AND timestamp < epoch_ms($p4::BIGINT)
 ), moments AS (
-    SELECT entity, ts, [sum(m0)::BIGINT, sum(m1)::BIGINT, sum(m2)::BIGINT] AS c FROM matched WHERE m0 + m1 + m2 > 0 GROUP BY entity, ts
+    SELECT entity, ts, sum(m0) AS c0, (ts - $p1) * 32 + least(sum(m0), 3)::BIGINT * 1 + least(sum(m1), 1)::BIGINT * 4 + least(sum(m2), 3)::BIGINT * 8 AS key FROM matched WHERE m0 + m1 + m2 > 0 GROUP BY entity, ts
 ), entities AS (
-    SELECT entity, list({'t': ts, 'c': c} ORDER BY ts) AS g, min(CASE WHEN c[1] > 0 AND ts >= $p1 AND ts < $p2 THEN ts END) AS first_ts
+    SELECT entity, list_sort(list(key)) AS g, min(CASE WHEN c0 > 0 AND ts >= $p1 AND ts < $p2 THEN ts END) AS first_ts
     FROM moments GROUP BY entity
 ), reached AS (
     SELECT list_reduce(g, lambda acc, x: [
-        greatest(acc[1], CASE WHEN x.t >= $p1 AND x.t < $p2 AND x.t = first_ts AND x.c[1] >= 1 THEN x.t ELSE -4611686018427387904 END),
-        greatest(acc[2], CASE WHEN x.t >= $p1 AND x.t < $p2 AND x.t = first_ts AND x.c[1] >= 1 AND x.c[2] >= 1 THEN x.t ELSE -4611686018427387904 END, CASE WHEN acc[1] >= x.t - $p3 AND x.c[2] >= 1 THEN acc[1] ELSE -4611686018427387904 END),
-        greatest(acc[3], CASE WHEN x.t >= $p1 AND x.t < $p2 AND x.t = first_ts AND x.c[1] >= 1 AND x.c[2] >= 1 AND x.c[3] >= 2 THEN x.t ELSE -4611686018427387904 END, CASE WHEN acc[1] >= x.t - $p3 AND x.c[2] >= 1 AND x.c[3] >= 1 THEN acc[1] ELSE -4611686018427387904 END, CASE WHEN acc[2] >= x.t - $p3 AND x.c[3] >= 1 THEN acc[2] ELSE -4611686018427387904 END)
+        greatest(acc[1], CASE WHEN (x // 32 + $p1) >= $p1 AND (x // 32 + $p1) < $p2 AND (x // 32 + $p1) = first_ts AND (x % 4) >= 1 THEN (x // 32 + $p1) ELSE -4611686018427387904 END),
+        greatest(acc[2], CASE WHEN (x // 32 + $p1) >= $p1 AND (x // 32 + $p1) < $p2 AND (x // 32 + $p1) = first_ts AND (x % 4) >= 1 AND (x // 4 % 2) >= 1 THEN (x // 32 + $p1) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (x // 32 + $p1) - $p3 AND (x // 4 % 2) >= 1 THEN acc[1] ELSE -4611686018427387904 END),
+        greatest(acc[3], CASE WHEN (x // 32 + $p1) >= $p1 AND (x // 32 + $p1) < $p2 AND (x // 32 + $p1) = first_ts AND (x % 4) >= 1 AND (x // 4 % 2) >= 1 AND (x // 8 % 4) >= 2 THEN (x // 32 + $p1) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (x // 32 + $p1) - $p3 AND (x // 4 % 2) >= 1 AND (x // 8 % 4) >= 1 THEN acc[1] ELSE -4611686018427387904 END, CASE WHEN acc[2] >= (x // 32 + $p1) - $p3 AND (x // 8 % 4) >= 1 THEN acc[2] ELSE -4611686018427387904 END)
     ], [-4611686018427387904, -4611686018427387904, -4611686018427387904]::BIGINT[]) AS f
     FROM entities
 )
