@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+# ClickHouse's Date, which period arithmetic uses, covers 1970-01-01 … 2149-06-06.
+FIRST_DAY, LAST_DAY = date(1971, 1, 1), date(2149, 1, 1)
 MAX_WINDOW_SECONDS = 90 * 86400  # the issue: conversion windows from minutes up to 90 days
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _WINDOW = re.compile(r"^\s*(\d{1,10})\s*([smhd]?)\s*$")
@@ -128,6 +130,8 @@ class DateRange(_Strict):
             raise ValueError("'to' is before 'from'")
         if (self.date_to - self.date_from).days > 3660:
             raise ValueError("the date range is limited to ten years")
+        if self.date_from < FIRST_DAY or self.date_to > LAST_DAY:
+            raise ValueError(f"dates must lie between {FIRST_DAY} and {LAST_DAY}")
         return self
 
 

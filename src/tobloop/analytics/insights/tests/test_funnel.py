@@ -147,3 +147,20 @@ def test_repeated_steps_need_distinct_events_even_when_tied(engines: Engines) ->
     for engine in engines.all():
         # then only u2 reaches the second step
         assert [s.count for s in FunnelRunner(q, workspace_id=ws).calculate(engine).steps] == [2, 1]
+
+
+def test_ten_steps_of_one_name_use_the_list_layout_and_agree_with_oracle(engines: Engines) -> None:
+    # given 12 "a" events of two users, some tied; ten steps "a" do not fit the packed layout
+    day = 1773014400000
+    events = [Ev("a", "u1", None, day + 1000 * (i // 2), uid=i) for i in range(9)]
+    events += [Ev("a", "u2", None, day + 1000 * i, uid=100 + i) for i in range(3)]
+    events += [Ev("a", "u2", None, day + 1000 * 3, uid=200 + i) for i in range(7)]
+    q = FunnelQuery.model_validate(
+        {"steps": ["a"] * 10, "from": "2026-03-09", "to": "2026-03-09", "window": "1h"}
+    )
+    # when
+    got = counts_on_each_engine(engines, events, q)
+    # then u1 has only nine events; u2 has ten
+    expected = funnel_counts(events, q)
+    assert expected == [2] * 9 + [1]
+    assert got == {"duckdb": expected, "clickhouse": expected}

@@ -57,6 +57,8 @@ def test_funnel_defaults_and_step_shorthand() -> None:
         ({"steps": ["a", {"event": "b", "filters": [{"key": "n", "op": "eq"}]}]}, "needs a value"),
         ({"steps": ["a", ""]}, "at least 1 character"),
         ({"unknown": 1}, "Extra inputs"),
+        ({"from": "0001-01-01", "to": "0001-01-02"}, "dates must lie between"),
+        ({"from": "9999-12-30", "to": "9999-12-31"}, "dates must lie between"),
     ],
 )
 def test_funnel_validation_errors(change: dict[str, object], message: str) -> None:
