@@ -313,7 +313,7 @@ def test_generated_requests_never_get_a_server_error(wsgi_app, owner, api_key):
 
     def check(label: str, strategy: Any) -> None:
         @hyp(
-            max_examples=3,
+            max_examples=2,
             derandomize=True,
             database=None,
             deadline=None,

@@ -628,3 +628,20 @@ def test_superuser_admin_sees_every_workspace(client, tenants):
         r = client.get(admin_url(type(obj), "change", obj.pk))
         assert r.status_code == 200
     assert AuditEvent.objects.unscoped().filter(workspace_id=t.b.workspace_id).exists()
+
+
+def test_superuser_admin_cannot_mix_workspaces_in_one_row(client, tenants):
+    # a superuser sees every workspace, but a contact of A still cannot point at B's account
+    t = tenants
+    get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    client.login(username="root", password="pw")
+    before = snapshot_of(t.b.workspace_id)
+    url = admin_url(apps.get_model("accounts", "Contact"), "change", t.a_contact)
+    form = client.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if v is not False}
+    data.update({"workspace": t.a.workspace_id, "account": t.b_account, "name": "Moved"})
+    r = client.post(url, data)
+    assert r.status_code == 200
+    assert "account" in r.context["adminform"].form.errors
+    assert accounts.get_contact(t.a, t.a_contact).account_id == t.a_account
+    assert snapshot_of(t.b.workspace_id) == before

@@ -34,7 +34,7 @@ class WorkspaceConsistentForm(forms.ModelForm):  # type: ignore[type-arg]
         workspace_id = (
             workspace.pk if workspace is not None else self.instance.__dict__.get("workspace_id")
         )
-        for name, value in data.items():
+        for name, value in list(data.items()):  # add_error() removes the field from data
             if name == "workspace" or not isinstance(value, Model) or workspace_id is None:
                 continue
             other = getattr(value, "workspace_id", workspace_id)
