@@ -42,7 +42,7 @@ Q = TypeVar("Q", FunnelQuery, RetentionQuery, TrendsQuery, PathsQuery)
 
 
 class StoreSessionEngine:
-    """A ClickHouse session of the event store; chdb needs its parameters escaped."""
+    """A ClickHouse session of the event store; chdb reads parameters in escaped text."""
 
     dialect = Dialect.CLICKHOUSE
 
@@ -62,7 +62,7 @@ class StoreSessionEngine:
 @contextmanager
 def store_engine(store: EventStore) -> Iterator[QueryEngine | None]:
     """A read engine on ``store``, or None when nothing was ever stored."""
-    from tobloop.analytics.store.clickhouse_store import ChdbAdapter, ClickHouseStore
+    from tobloop.analytics.store.clickhouse_store import ClickHouseStore
     from tobloop.analytics.store.duckdb_store import DuckDBStore
 
     if isinstance(store, DuckDBStore):
@@ -71,7 +71,7 @@ def store_engine(store: EventStore) -> Iterator[QueryEngine | None]:
     elif isinstance(store, ClickHouseStore):
         store.ensure_schema()
         with store.adapter.session(write=False) as session:
-            yield StoreSessionEngine(session, escape=isinstance(store.adapter, ChdbAdapter))
+            yield StoreSessionEngine(session, escape=store.adapter.escape_params)
     else:
         raise TypeError(f"no query engine for the {store.name} store")
 

@@ -120,3 +120,17 @@ def test_queries_need_the_analytics_read_scope(store: EventStore) -> None:
     )
     with pytest.raises(TobloopError, match="analytics:read"):
         run_funnel(principal(1, scopes="accounts:read"), funnel, store=store)
+
+
+def test_store_backed_queries_match_text_with_escapes_literally(
+    store: EventStore, tmp_path: Path
+) -> None:
+    # given an event name with a backslash, a tab and a newline
+    name = "odd\\name\twith\nbreaks"
+    load(store, tmp_path, [record(3, 1, name, "u1", None, MAR9_SHANGHAI + 1000),
+                           record(3, 2, "next", "u1", None, MAR9_SHANGHAI + 2000)])  # fmt: skip
+    funnel = FunnelQuery.model_validate(
+        {"steps": [name, "next"], "from": "2026-03-09", "to": "2026-03-09"}
+    )
+    # then
+    assert [s.count for s in run_funnel(principal(3), funnel, store=store).steps] == [1, 1]
