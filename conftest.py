@@ -28,7 +28,31 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+APP_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def uses_app_db(item: pytest.Item) -> bool:
+    """Whether a test touches the Django application database (directly or via fixtures)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(fixtures & APP_DB_FIXTURES) or item.get_closest_marker("django_db") is not None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The second pass of the test command (PostgreSQL) re-runs only the tests whose outcome
+    # can depend on the application database; engine-only tests and CLI subprocess tests
+    # (which keep their own SQLite data directory) would repeat the first pass exactly.
+    if os.environ.get("TOBLOOP_TEST_APP_DB_ONLY") == "1":
+        keep = [item for item in items if uses_app_db(item)]
+        dropped = [item for item in items if not uses_app_db(item)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
     if os.path.exists(CHROMIUM):
         return
     skip = pytest.mark.skip(reason="Debian chromium is not installed (scripts/test installs it)")
