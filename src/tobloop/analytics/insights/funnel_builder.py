@@ -136,10 +136,14 @@ def build_funnel(
     workspace_id: int,
     table: str = "events",
     packed: bool | None = None,
+    dropped_at: int | None = None,
+    limit: int = 1000,
 ) -> BuiltQuery:
     """One statement answering one row: the number of entities that reached each step.
 
-    ``packed`` chooses the integer layout of moments (default: whenever it fits).
+    ``packed`` chooses the integer layout of moments (default: whenever it fits). With
+    ``dropped_at`` (a step number from 2), it answers instead the entities that reached the
+    step before and not that one, ordered by id, at most ``limit`` (the CSM's drill-down).
     """
     d, p = dialect, Params(dialect)
     layout = packing([s.event for s in q.steps])
@@ -201,6 +205,17 @@ def build_funnel(
         ordered = f"list_sort(list({element}))" if packed else f"list({element} ORDER BY ts)"
     else:
         ordered = f"arraySort(groupArray({element}))"
+    if dropped_at is None:
+        count = "count(*) FILTER (WHERE f[{}] > {})" if syn.duck else "countIf(f[{}] > {})"
+        final = "SELECT " + ", ".join(count.format(i + 1, NONE_MS) for i in range(k))
+        final += "\nFROM reached"
+    else:
+        if not 2 <= dropped_at <= k:
+            raise ValueError(f"step {dropped_at} is not a later step of this funnel")
+        final = (
+            f"SELECT entity FROM reached WHERE f[{dropped_at - 1}] > {NONE_MS} "
+            f"AND f[{dropped_at}] = {NONE_MS}\nORDER BY entity LIMIT {p.add(limit, 'UInt32')}"
+        )
     if syn.duck:
         sql = f"""WITH matched AS (
     {matched}
@@ -210,13 +225,12 @@ def build_funnel(
     SELECT entity, {ordered} AS g, {first_ts}
     FROM moments GROUP BY entity
 ), reached AS (
-    SELECT list_reduce(g, lambda acc, x: [
+    SELECT entity, list_reduce(g, lambda acc, x: [
         {fold_body}
     ], [{none}]::BIGINT[]) AS f
     FROM entities
 )
-SELECT {", ".join(f"count(*) FILTER (WHERE f[{i + 1}] > {NONE_MS})" for i in range(k))}
-FROM reached"""
+{final}"""
     else:
         sql = f"""WITH matched AS (
     {matched}
@@ -226,13 +240,12 @@ FROM reached"""
     SELECT entity, {ordered} AS g, {first_ts}
     FROM moments GROUP BY entity
 ), reached AS (
-    SELECT arrayFold((acc, x) -> [
+    SELECT entity, arrayFold((acc, x) -> [
         {fold_body}
     ], g, CAST([{none}] AS Array(Int64))) AS f
     FROM entities
 )
-SELECT {", ".join(f"countIf(f[{i + 1}] > {NONE_MS})" for i in range(k))}
-FROM reached"""
+{final}"""
     return BuiltQuery(sql=sql, params=p.values)
 
 

@@ -99,6 +99,19 @@ class FunnelRunner:
         counts = [int(v) for v in rows[0]] if rows else [0] * len(self.query.steps)
         return funnel_result(self.query, counts)
 
+    def dropped(self, engine: QueryEngine, *, step: int, limit: int = 1000) -> list[str]:
+        """Entities that reached step ``step`` − 1 and not ``step`` (numbered from 1)."""
+        built = build_funnel(
+            self.query,
+            dialect=engine.dialect,
+            workspace_id=self.workspace_id,
+            table=self.table,
+            packed=self.packed,
+            dropped_at=step,
+            limit=limit,
+        )
+        return [str(row[0]) for row in engine.rows(built.sql, built.params)]
+
 
 def funnel_result(q: FunnelQuery, counts: list[int]) -> FunnelResult:
     first = counts[0]

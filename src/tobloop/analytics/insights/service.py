@@ -95,6 +95,24 @@ def run_funnel(
         return FunnelRunner(query, workspace_id=principal.workspace_id).calculate(engine)
 
 
+def funnel_dropped(
+    principal: Principal,
+    query: FunnelQuery,
+    *,
+    step: int,
+    limit: int = 1000,
+    store: EventStore | None = None,
+) -> list[str]:
+    """Users or accounts that reached step ``step`` − 1 and not ``step``: whom a CSM calls."""
+    require(principal.scopes, "analytics", "read")
+    query = in_workspace_zone(principal, query)
+    with store_engine(store or event_store()) as engine:
+        if engine is None:
+            return []
+        runner = FunnelRunner(query, workspace_id=principal.workspace_id)
+        return runner.dropped(engine, step=step, limit=limit)
+
+
 def run_retention(
     principal: Principal, query: RetentionQuery, *, store: EventStore | None = None
 ) -> RetentionResult:

@@ -103,6 +103,15 @@ def funnel_counts(events: list[Ev], q: FunnelQuery) -> list[int]:
     return counts
 
 
+def dropped_entities(events: list[Ev], q: FunnelQuery, step: int) -> list[str]:
+    """Entities that reached step ``step`` − 1 and not ``step`` (steps numbered from 1)."""
+    return sorted(
+        entity
+        for entity, evs in by_entity(events, q.by).items()
+        if deepest_step(evs, q) == step - 1
+    )
+
+
 def deepest_step(evs: list[Ev], q: FunnelQuery) -> int:
     window_ms = q.window * 1000
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tobloop.analytics.insights.models import FunnelQuery
 from tobloop.analytics.insights.runners import FunnelRunner
 from tobloop.analytics.insights.tests.fixtures import Engines, fresh_workspace
-from tobloop.analytics.insights.tests.oracle import Ev, funnel_counts
+from tobloop.analytics.insights.tests.oracle import Ev, dropped_entities, funnel_counts
 from tobloop.analytics.insights.tests.strategies import (
     DATE_FROM,
     DATE_TO,
@@ -164,3 +164,25 @@ def test_ten_steps_of_one_name_use_the_list_layout_and_agree_with_oracle(engines
     expected = funnel_counts(events, q)
     assert expected == [2] * 9 + [1]
     assert got == {"duckdb": expected, "clickhouse": expected}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    events=event_sets(ties=True),
+    q=funnel_queries(filters_per_name=True),
+    step=st.integers(2, 4),
+    packed=st.booleans(),
+)
+def test_dropped_entities_agree_with_oracle(
+    engines: Engines, events: list[Ev], q: FunnelQuery, step: int, packed: bool
+) -> None:
+    # given random events and a step of the funnel
+    step = min(step, len(q.steps))
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    runner = FunnelRunner(q, workspace_id=ws, packed=packed)
+    for engine in engines.all():
+        # when / then: the entities that reached the step before and stopped there
+        assert runner.dropped(engine, step=step) == dropped_entities(events, q, step)

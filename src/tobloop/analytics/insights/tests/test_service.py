@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery
-from tobloop.analytics.insights.service import run_funnel, run_retention
+from tobloop.analytics.insights.service import funnel_dropped, run_funnel, run_retention
 from tobloop.analytics.store import EventStore, open_store
 from tobloop.analytics.store.schema import COLUMNS, dedupe_key
 from tobloop.platform.contracts import Principal, WorkspaceInfo
@@ -99,6 +99,7 @@ def test_store_backed_funnel_and_retention_use_the_workspace_time_zone(
     # then
     assert [(s.count, s.conversion) for s in by_user.steps] == [(2, 1.0), (1, 0.5)]
     assert [s.count for s in by_account.steps] == [1, 1]
+    assert funnel_dropped(principal(1), funnel, step=2, store=store) == ["u2"]
     assert cohorts.model_dump(mode="json")["cohorts"] == [
         {"cohort": "2026-03-09", "size": 2, "retained": [1, 0]},
         {"cohort": "2026-03-10", "size": 0, "retained": [0, 0]},

@@ -12,7 +12,7 @@ WITH matched AS (
     SELECT entity, arraySort(groupArray(key)) AS g, min(CASE WHEN c0 > 0 AND ts >= {p1:Int64} AND ts < {p2:Int64} THEN ts END) AS first_ts
     FROM moments GROUP BY entity
 ), reached AS (
-    SELECT arrayFold((acc, x) -> [
+    SELECT entity, arrayFold((acc, x) -> [
         greatest(acc[1], CASE WHEN (intDiv(x, 32) + {p1:Int64}) >= {p1:Int64} AND (intDiv(x, 32) + {p1:Int64}) < {p2:Int64} AND (intDiv(x, 32) + {p1:Int64}) = first_ts AND (x % 4) >= 1 THEN (intDiv(x, 32) + {p1:Int64}) ELSE -4611686018427387904 END),
         greatest(acc[2], CASE WHEN (intDiv(x, 32) + {p1:Int64}) >= {p1:Int64} AND (intDiv(x, 32) + {p1:Int64}) < {p2:Int64} AND (intDiv(x, 32) + {p1:Int64}) = first_ts AND (x % 4) >= 1 AND (intDiv(x, 4) % 2) >= 1 THEN (intDiv(x, 32) + {p1:Int64}) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (intDiv(x, 32) + {p1:Int64}) - {p3:Int64} AND (intDiv(x, 4) % 2) >= 1 THEN acc[1] ELSE -4611686018427387904 END),
         greatest(acc[3], CASE WHEN (intDiv(x, 32) + {p1:Int64}) >= {p1:Int64} AND (intDiv(x, 32) + {p1:Int64}) < {p2:Int64} AND (intDiv(x, 32) + {p1:Int64}) = first_ts AND (x % 4) >= 1 AND (intDiv(x, 4) % 2) >= 1 AND (intDiv(x, 8) % 4) >= 2 THEN (intDiv(x, 32) + {p1:Int64}) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (intDiv(x, 32) + {p1:Int64}) - {p3:Int64} AND (intDiv(x, 4) % 2) >= 1 AND (intDiv(x, 8) % 4) >= 1 THEN acc[1] ELSE -4611686018427387904 END, CASE WHEN acc[2] >= (intDiv(x, 32) + {p1:Int64}) - {p3:Int64} AND (intDiv(x, 8) % 4) >= 1 THEN acc[2] ELSE -4611686018427387904 END)

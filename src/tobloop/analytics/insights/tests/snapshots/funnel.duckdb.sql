@@ -12,7 +12,7 @@ WITH matched AS (
     SELECT entity, list_sort(list(key)) AS g, min(CASE WHEN c0 > 0 AND ts >= $p1 AND ts < $p2 THEN ts END) AS first_ts
     FROM moments GROUP BY entity
 ), reached AS (
-    SELECT list_reduce(g, lambda acc, x: [
+    SELECT entity, list_reduce(g, lambda acc, x: [
         greatest(acc[1], CASE WHEN (x // 32 + $p1) >= $p1 AND (x // 32 + $p1) < $p2 AND (x // 32 + $p1) = first_ts AND (x % 4) >= 1 THEN (x // 32 + $p1) ELSE -4611686018427387904 END),
         greatest(acc[2], CASE WHEN (x // 32 + $p1) >= $p1 AND (x // 32 + $p1) < $p2 AND (x // 32 + $p1) = first_ts AND (x % 4) >= 1 AND (x // 4 % 2) >= 1 THEN (x // 32 + $p1) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (x // 32 + $p1) - $p3 AND (x // 4 % 2) >= 1 THEN acc[1] ELSE -4611686018427387904 END),
         greatest(acc[3], CASE WHEN (x // 32 + $p1) >= $p1 AND (x // 32 + $p1) < $p2 AND (x // 32 + $p1) = first_ts AND (x % 4) >= 1 AND (x // 4 % 2) >= 1 AND (x // 8 % 4) >= 2 THEN (x // 32 + $p1) ELSE -4611686018427387904 END, CASE WHEN acc[1] >= (x // 32 + $p1) - $p3 AND (x // 4 % 2) >= 1 AND (x // 8 % 4) >= 1 THEN acc[1] ELSE -4611686018427387904 END, CASE WHEN acc[2] >= (x // 32 + $p1) - $p3 AND (x // 8 % 4) >= 1 THEN acc[2] ELSE -4611686018427387904 END)
