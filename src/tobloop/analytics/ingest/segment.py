@@ -12,8 +12,6 @@ from typing import Any
 
 import orjson
 
-from tobloop.analytics.store.schema import dedupe_key
-
 MAX_MESSAGE_BYTES = 32 * 1024  # Segment: 32 KB per call
 MAX_BATCH_BYTES = 500 * 1024  # Segment: 500 KB per batch request
 MAX_ID_LENGTH = 255
@@ -117,18 +115,32 @@ def normalize(
         kind = "track"
     if type(kind) is not str or kind not in _TYPES:
         raise Rejected("type", "type must be one of " + ", ".join(SEGMENT_TYPES))
-    user_id = _id(msg, "userId")
-    anonymous_id = _id(msg, "anonymousId")
+    get = msg.get
+    # Inline fast paths for the usual shapes; anything else goes through _id/_obj.
+    user_id = get("userId")
+    if type(user_id) is not str or not 0 < len(user_id) <= MAX_ID_LENGTH:
+        user_id = _id(msg, "userId")
+    anonymous_id = get("anonymousId")
+    if anonymous_id is not None and (
+        type(anonymous_id) is not str or not 0 < len(anonymous_id) <= MAX_ID_LENGTH
+    ):
+        anonymous_id = _id(msg, "anonymousId")
     if user_id is None and anonymous_id is None:
         raise Rejected("userId", "userId or anonymousId is required")
-    context = _obj(msg, "context")
-    properties = _obj(msg, "properties")
-    traits = _obj(msg, "traits")
-    event = ""
+    context = get("context")
+    if type(context) is not dict:
+        context = _obj(msg, "context")
+    properties = get("properties")
+    if type(properties) is not dict:
+        properties = _obj(msg, "properties")
+    traits = get("traits")
+    if type(traits) is not dict:
+        traits = _obj(msg, "traits")
+    event: Any = ""
     previous_id = None
     account_id = _id(context, "groupId") if "groupId" in context else None
     if kind == "track":
-        event = msg.get("event")  # type: ignore[assignment]
+        event = get("event")
         if type(event) is not str or not event.strip():
             raise Rejected("event", "event is required (a non-empty string)")
         if len(event) > MAX_EVENT_LENGTH:
@@ -154,21 +166,21 @@ def normalize(
             raise Rejected("previousId", "previousId is required for an alias call")
         if user_id is None:
             raise Rejected("userId", "userId is required for an alias call")
-    message_id = msg.get("messageId")
+    message_id = get("messageId")
     if message_id is None or message_id == "":
         message_id = content_id(msg)
     elif type(message_id) is not str:
         raise Rejected("messageId", "messageId must be a string")
     elif len(message_id) > MAX_ID_LENGTH:
         raise Rejected("messageId", f"messageId is longer than {MAX_ID_LENGTH} characters")
-    stamp = msg.get("timestamp")
+    stamp = get("timestamp")
     if stamp is None:
-        stamp = msg.get("originalTimestamp")
+        stamp = get("originalTimestamp")
     if stamp is None and history:
         raise Rejected("timestamp", "timestamp is required")
     ts = received_ms if stamp is None else parse_time_ms(stamp, "timestamp")
     if stamp is not None and not history:
-        own_sent = msg.get("sentAt")
+        own_sent = get("sentAt")
         sent = parse_time_ms(own_sent, "sentAt") if own_sent is not None else sent_ms
         if sent is not None and abs(received_ms - sent) >= SKEW_TOLERANCE_MS:
             ts += received_ms - sent
@@ -184,7 +196,6 @@ def normalize(
         "timestamp": ts,
         "received_at": received_ms,
         "message_id": message_id,
-        "dedupe_key": dedupe_key(workspace_id, message_id),
         "previous_id": previous_id,
         "properties": properties,
         "traits": traits,

@@ -28,7 +28,6 @@ from tobloop.analytics.ingest.segment import (
     check_time,
     dump_record,
 )
-from tobloop.analytics.store.schema import dedupe_key
 
 ACCOUNT_ITEM_TYPES = frozenset({"account", "company", "organization", "customer", "group"})
 PROFILE_TYPES = frozenset(
@@ -184,7 +183,6 @@ def normalize(event: Any, *, workspace_id: int, received_ms: int) -> bytes:
             "timestamp": time,
             "received_at": received_ms,
             "message_id": message_id,
-            "dedupe_key": dedupe_key(workspace_id, message_id),
             "previous_id": previous_id,
             "properties": properties,
             "traits": traits,

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import logging
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,17 +84,18 @@ class Spool:
     def _writable(self) -> _Segment:
         if os.getpid() != self._pid:  # forked: the parent's segment is not ours
             self._pid, self._segment = os.getpid(), None
-        segment = self._segment
-        if segment is not None and (
-            segment.written >= self.rotate_bytes
-            or time.monotonic() - segment.opened >= self.rotate_seconds
-        ):
-            self._close_segment()
-            segment = None
-        if segment is None:
-            segment = self._segment = self._open_segment()
-            self._start_rotator()
-        return segment
+        while True:
+            segment = self._segment
+            if segment is None:
+                segment = self._segment = self._open_segment()
+                self._start_rotator()
+                return segment
+            if (
+                segment.written < self.rotate_bytes
+                and time.monotonic() - segment.opened < self.rotate_seconds
+            ):
+                return segment
+            self._close_segment()  # may wait, so look again at what is current
 
     def _open_segment(self) -> _Segment:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -112,6 +116,8 @@ class Spool:
             return
         while segment.syncing:
             self._cond.wait()
+        if self._segment is not segment:  # another thread closed it while this one waited
+            return
         self._segment = None
         if segment.synced < segment.written:
             os.fdatasync(segment.fd)
@@ -144,7 +150,10 @@ class Spool:
                     and os.getpid() == self._pid
                     and time.monotonic() - segment.opened >= self.rotate_seconds
                 ):
-                    self._close_segment()
+                    try:
+                        self._close_segment()
+                    except OSError:  # the disk: the next append reports it; keep rotating
+                        log.exception("closing an idle spool segment failed")
 
     def close(self) -> None:
         with self._cond:

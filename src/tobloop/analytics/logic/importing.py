@@ -30,6 +30,7 @@ from tobloop.analytics.ingest import segment
 from tobloop.analytics.store import event_store
 from tobloop.analytics.store.base import EventStore, ProfileHook
 from tobloop.analytics.store.duckdb_store import DuckDBStore
+from tobloop.analytics.store.schema import DUCKDB_DEDUPE_KEY
 from tobloop.kernel.errors import InvalidInput
 from tobloop.platform.facade import Principal, require
 
@@ -95,8 +96,11 @@ SELECT $workspace::BIGINT AS workspace_id, k AS type,
             ELSE context ->> '$.groupId' END AS account_id,
        ts AS timestamp, $received::BIGINT AS received_at,
        messageId ->> '$' AS message_id,
-       ('0x' || substr(md5($workspace::VARCHAR || ':' || (messageId ->> '$')), 1, 16))::UBIGINT
-           AS dedupe_key,
+       {
+    DUCKDB_DEDUPE_KEY.replace("workspace_id", "$workspace").replace(
+        "message_id", "(messageId ->> '$')"
+    )
+} AS dedupe_key,
        CASE WHEN k = 'alias' THEN previousId ->> '$' END AS previous_id,
        CASE WHEN k IN ('page', 'screen') AND json_type(category) = 'VARCHAR'
                  AND category ->> '$' <> '' AND json_type(properties, '$.category') IS NULL
@@ -135,7 +139,7 @@ FROM src
 """
 RECORD_COLUMNS = (
     "workspace_id, type, event, distinct_id, user_id, anonymous_id, account_id, timestamp, "
-    "received_at, message_id, dedupe_key, previous_id, properties, traits, context, source"
+    "received_at, message_id, previous_id, properties, traits, context, source"
 )
 
 

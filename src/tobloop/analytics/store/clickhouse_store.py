@@ -28,7 +28,7 @@ from tobloop.analytics.store.base import (
     stored_event,
 )
 from tobloop.analytics.store.duckdb_store import assemble_catalog
-from tobloop.analytics.store.schema import CLICKHOUSE_RECORD_TYPES
+from tobloop.analytics.store.schema import CLICKHOUSE_DEDUPE_KEY, CLICKHOUSE_RECORD_TYPES
 
 SCHEMA = (
     """
@@ -93,9 +93,14 @@ READ_SETTINGS = {
     "input_format_json_read_objects_as_strings": 1,
     "input_format_skip_unknown_fields": 1,
 }
-CREATE_STAGING = f"CREATE TEMPORARY TABLE staging ({RECORD_STRUCTURE}) ENGINE = Memory"
+# The key is a DEFAULT so that rows sent without it (a server's raw insert) get it too.
+CREATE_STAGING = (
+    f"CREATE TEMPORARY TABLE staging ({RECORD_STRUCTURE}, "
+    f"dedupe_key UInt64 DEFAULT {CLICKHOUSE_DEDUPE_KEY}) ENGINE = Memory"
+)
 STAGE_FILE = (
-    f"INSERT INTO staging SELECT * FROM file({{path:String}}, 'JSONEachRow', '{RECORD_STRUCTURE}') "
+    f"INSERT INTO staging ({', '.join(CLICKHOUSE_RECORD_TYPES)}) "
+    f"SELECT * FROM file({{path:String}}, 'JSONEachRow', '{RECORD_STRUCTURE}') "
     "SETTINGS " + ", ".join(f"{k} = {v}" for k, v in READ_SETTINGS.items())
 )
 FRESH = """
@@ -403,7 +408,11 @@ class _ServerSession(ClickHouseSession):
 
     def stage_file(self, path: Path) -> None:
         self.client.raw_insert(
-            "staging", insert_block=path.read_bytes(), fmt="JSONEachRow", settings=READ_SETTINGS
+            "staging",
+            column_names=list(CLICKHOUSE_RECORD_TYPES),
+            insert_block=path.read_bytes(),
+            fmt="JSONEachRow",
+            settings=READ_SETTINGS,
         )
 
 

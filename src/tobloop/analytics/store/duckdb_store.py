@@ -26,7 +26,7 @@ from tobloop.analytics.store.base import (
     ms_to_datetime,
     stored_event,
 )
-from tobloop.analytics.store.schema import DUCKDB_RECORD_TYPES
+from tobloop.analytics.store.schema import DUCKDB_DEDUPE_KEY, DUCKDB_RECORD_TYPES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -77,9 +77,10 @@ _RECORD_COLUMNS = "{" + ", ".join(f"'{c}': '{t}'" for c, t in DUCKDB_RECORD_TYPE
 
 STAGE = f"""
 CREATE OR REPLACE TEMP TABLE staging AS
-SELECT * FROM read_ndjson($files, columns={_RECORD_COLUMNS}, format='newline_delimited',
-                          ignore_errors=true, maximum_object_size=1048576)
-WHERE workspace_id IS NOT NULL AND dedupe_key IS NOT NULL AND timestamp IS NOT NULL
+SELECT *, {DUCKDB_DEDUPE_KEY} AS dedupe_key
+FROM read_ndjson($files, columns={_RECORD_COLUMNS}, format='newline_delimited',
+                 ignore_errors=true, maximum_object_size=1048576)
+WHERE workspace_id IS NOT NULL AND timestamp IS NOT NULL
   AND type IS NOT NULL AND message_id IS NOT NULL
 """
 

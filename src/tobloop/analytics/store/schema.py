@@ -33,8 +33,9 @@ ClickHouse: ``MergeTree PARTITION BY (workspace_id, toYYYYMM(timestamp)) ORDER B
 distinct_id, timestamp)`` so per-user time scans (funnels, paths) read contiguous data.
 DuckDB: each load is inserted sorted by the same key.
 
-The spool and the importer write *normalized records*: one JSON object per line with exactly
-these keys, times as epoch milliseconds and properties/traits/context as JSON objects.
+The spool and the importer write *normalized records*: one JSON object per line with these
+keys but ``dedupe_key`` (the engines compute it while loading), times as epoch milliseconds and
+properties/traits/context as JSON objects.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ COLUMNS: tuple[str, ...] = (
 )
 
 # How each engine reads a normalized record line (epoch-ms integers for the two times).
+# Lines carry no dedupe_key: the engines compute it (DUCKDB_DEDUPE_KEY, CLICKHOUSE_DEDUPE_KEY).
 DUCKDB_RECORD_TYPES: dict[str, str] = {
     "workspace_id": "BIGINT",
     "type": "VARCHAR",
@@ -72,7 +74,6 @@ DUCKDB_RECORD_TYPES: dict[str, str] = {
     "timestamp": "BIGINT",
     "received_at": "BIGINT",
     "message_id": "VARCHAR",
-    "dedupe_key": "UBIGINT",
     "previous_id": "VARCHAR",
     "properties": "JSON",
     "traits": "JSON",
@@ -90,13 +91,17 @@ CLICKHOUSE_RECORD_TYPES: dict[str, str] = {
     "timestamp": "Int64",
     "received_at": "Int64",
     "message_id": "String",
-    "dedupe_key": "UInt64",
     "previous_id": "Nullable(String)",
     "properties": "String",
     "traits": "String",
     "context": "String",
     "source": "String",
 }
+
+DUCKDB_DEDUPE_KEY = (
+    "('0x' || substr(md5(workspace_id::VARCHAR || ':' || message_id), 1, 16))::UBIGINT"
+)
+CLICKHOUSE_DEDUPE_KEY = "halfMD5(concat(toString(workspace_id), ':', message_id))"
 
 CALL_TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"})
 

@@ -357,3 +357,30 @@ def test_no_sensors_input_makes_the_handler_fail(
     fields = {"data_list": payload, "gzip": "1", "token": harness.key, **form}
     reply = harness.call("/sa", urlencode(fields).encode(), key=None)
     assert reply.status in {200, 400, 401, 403, 413}, reply.body
+
+
+def test_concurrent_appends_with_fast_rotation_leave_only_closed_segments(tmp_path: Path) -> None:
+    import threading
+
+    spool = Spool(tmp_path / "spool", rotate_seconds=0.003)
+
+    def writer(n: int) -> None:
+        for i in range(150):
+            spool.append(f'{{"w": {n}, "i": {i}}}\n'.encode())
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(list(spool.directory.glob("*.open"))) <= 1  # only the live segment is open
+    spool.close()
+    assert list(spool.directory.glob("*.open")) == []
+    lines = [
+        json.loads(line)
+        for path in ready_segments(spool.directory)
+        for line in path.read_text().splitlines()
+    ]
+    assert sorted((x["w"], x["i"]) for x in lines) == [
+        (n, i) for n in range(12) for i in range(150)
+    ]
