@@ -102,3 +102,51 @@ def test_every_rest_operation_is_in_the_api_reference():
         (m, p) for m, p in documented - _spec_paths() if not p.startswith(("/v1/", "/sa"))
     )
     assert not stale, f"docs/api.md lists operations that do not exist: {stale}"
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    nxt = re.search(r"^#{1,3} ", text[start + len(heading) :], re.MULTILINE)
+    return text[start : start + len(heading) + nxt.start()] if nxt else text[start:]
+
+
+def test_import_reference_lists_every_column_alias():
+    from tobloop.accounts.logic.importing import ACCOUNT_ALIASES, CONTACT_ALIASES
+    from tobloop.accounts.schemas import ACCOUNT_FIELDS, CONTACT_FIELDS
+
+    text = (DOCS / "import.md").read_text(encoding="utf-8")
+    for heading, aliases, fields in (
+        ("### Account columns", ACCOUNT_ALIASES, ACCOUNT_FIELDS),
+        ("### Contact columns", CONTACT_ALIASES, CONTACT_FIELDS),
+    ):
+        table = _section(text, heading)
+        rows = {
+            line.split("|")[1].strip().split("`")[1]: line
+            for line in table.splitlines()
+            if line.startswith("| `")
+        }
+        assert set(fields) - {"custom_fields"} <= set(rows), heading
+        for alias, field in aliases.items():
+            assert f"`{alias}`" in rows[field], f"{heading}: alias {alias!r} of {field}"
+
+
+def test_import_reference_example_is_what_the_import_answers(make_workspace, add_member):
+    from tobloop.accounts import facade
+
+    text = (DOCS / "import.md").read_text(encoding="utf-8")
+    example = _section(text, "### Rejected rows, by example")
+    csv = example.split("```csv\n", 1)[1].split("```", 1)[0]
+    documented = []
+    for line in example.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0].isdigit():
+            column, value = (None if c == "`null`" else c.strip("`") for c in cells[1:3])
+            documented.append(
+                (int(cells[0]), column, "" if value == "(empty)" else value, cells[3])
+            )
+    owner = make_workspace("acme")
+    add_member("acme", "ana", "csm")
+    report = facade.import_accounts(owner, csv.encode(), filename="example.csv")
+    got = [(r.row, r.column, r.value, r.reason) for r in report.rejected]
+    assert got == documented
+    assert (report.created, report.updated) == (1, 0)
