@@ -207,6 +207,8 @@ def _probe(port: int, key: str, store: Any, workspace_id: int, stop_at: float) -
         conn.close()
         sent = time.monotonic()
         while store.count(EventFilter(workspace_id, user_id=user)).count == 0:
+            if time.monotonic() - sent > 120:
+                raise RuntimeError("a probe event was not queryable within 120 s")
             time.sleep(0.1)
         delays.append(time.monotonic() - sent)
         time.sleep(max(0.0, 2.0 - (time.monotonic() - sent)))
@@ -253,7 +255,10 @@ def http_ingestion(seconds: float, clients: int, work: Path) -> dict[str, Any]:
         done = time.monotonic()
         prober.join()
         expected = result["acked_events"] + len(delays)
+        give_up = time.monotonic() + 300
         while store.count(EventFilter(doc["workspace_id"])).count < expected:
+            if time.monotonic() > give_up:
+                raise RuntimeError("acknowledged events were not all stored within 300 s")
             time.sleep(0.1)
         result["drained_after_s"] = round(time.monotonic() - done, 1)
         result["visible_max_s"] = round(max(delays), 2) if delays else None

@@ -36,6 +36,7 @@ from tobloop.platform.facade import Principal, require
 
 Progress = Callable[[str, int, int | None], None]
 CHUNK_LINES = 500_000
+BULK_LINES = 1_000_000
 _SOURCE_FIELDS = (
     "type",
     "event",
@@ -52,20 +53,35 @@ _SOURCE_FIELDS = (
     "traits",
     "context",
 )
-_READ_COLUMNS = "{" + ", ".join(f"'{c}': 'JSON'" for c in _SOURCE_FIELDS) + "}"
+_JSON_FIELDS = ("properties", "traits", "context")
+_READ_COLUMNS = (
+    "{"
+    + ", ".join(f"'{c}': '{'JSON' if c in _JSON_FIELDS else 'VARCHAR'}'" for c in _SOURCE_FIELDS)
+    + "}"
+)
 # The time formats the bulk path parses itself; anything else goes line by line.
 _TIME_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?"
+# DuckDB reads a scalar of another JSON type into a VARCHAR column as its JSON text. Whatever
+# could be such a text is left to the line-by-line check: objects, arrays, booleans and
+# non-integral numbers (integers are taken as ids by both paths).
+_NOT_TEXT = r"^[\[{]|^(true|false)$|^-?[0-9]+([.][0-9]*)?([eE][-+]?[0-9]+)$|^-?[0-9]+[.]"
+_NOT_STRING = r"^[\[{]|^(true|false)$|^-?[0-9]"
 
 
 def _id_ok(col: str) -> str:
     return (
-        f"({col} IS NULL OR (json_type({col}) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'NULL') "
-        f"AND coalesce(length({col} ->> '$'), 0) <= {segment.MAX_ID_LENGTH}))"
+        f"({col} IS NULL OR (NOT regexp_matches({col}, '{_NOT_TEXT}') "
+        f"AND length({col}) <= {segment.MAX_ID_LENGTH}))"
     )
 
 
+def _text_ok(col: str) -> str:
+    """A value the line-by-line path takes only as a JSON string."""
+    return f"({col} IS NULL OR NOT regexp_matches({col}, '{_NOT_STRING}'))"
+
+
 def _obj_ok(col: str) -> str:
-    return f"({col} IS NULL OR json_type({col}) IN ('OBJECT', 'NULL'))"
+    return f"({col} IS NULL OR starts_with({col}::VARCHAR, '{{') OR {col}::VARCHAR = 'null')"
 
 
 # Mirrors segment.normalize(history=True) for the lines it accepts; a line it cannot vouch
@@ -74,62 +90,54 @@ BULK_STAGE = f"""
 CREATE OR REPLACE TEMP TABLE staging AS
 WITH src AS (
     SELECT *,
-           coalesce(type ->> '$', CASE WHEN event IS NOT NULL THEN 'track' END) AS k,
-           nullif(userId ->> '$', '') AS u,
-           nullif(anonymousId ->> '$', '') AS a,
-           coalesce(timestamp, originalTimestamp) ->> '$' AS ts_text,
-           epoch_ms(TRY_CAST(coalesce(timestamp, originalTimestamp) ->> '$' AS TIMESTAMPTZ))
-               AS ts,
-           CASE WHEN json_type(traits) = 'OBJECT' AND len(json_keys(traits)) > 0 THEN traits
-                WHEN coalesce(type ->> '$', '') = 'identify'
-                     AND json_type(context, '$.traits') = 'OBJECT' THEN context -> '$.traits'
-                ELSE traits END AS tr
+           coalesce(type, CASE WHEN event IS NOT NULL THEN 'track' END) AS k,
+           nullif(userId, '') AS u,
+           nullif(anonymousId, '') AS a,
+           coalesce(timestamp, originalTimestamp) AS ts_text,
+           epoch_ms(TRY_CAST(coalesce(timestamp, originalTimestamp) AS TIMESTAMPTZ)) AS ts,
+           json_extract(context, '$.groupId') AS gid,
+           CASE WHEN type = 'identify' AND (traits IS NULL
+                                            OR regexp_matches(traits::VARCHAR, '^\\{{\\s*\\}}$'))
+                THEN json_extract(context, '$.traits') ELSE traits END AS tr
     FROM read_ndjson($path, columns={_READ_COLUMNS}, format='newline_delimited',
                      ignore_errors=true, maximum_object_size=1048576)
 )
 SELECT $workspace::BIGINT AS workspace_id, k AS type,
-       CASE WHEN k = 'track' THEN event ->> '$'
-            WHEN k IN ('page', 'screen') THEN left(coalesce(name ->> '$', ''), 255)
+       CASE WHEN k = 'track' THEN event
+            WHEN k IN ('page', 'screen') THEN left(coalesce(name, ''), 255)
             ELSE '' END AS event,
        coalesce(u, a) AS distinct_id, u AS user_id, a AS anonymous_id,
-       CASE WHEN k = 'group' THEN nullif(groupId ->> '$', '')
-            ELSE context ->> '$.groupId' END AS account_id,
+       CASE WHEN k = 'group' THEN nullif(groupId, '')
+            WHEN starts_with(gid::VARCHAR, '"') THEN gid ->> '$'
+            ELSE gid::VARCHAR END AS account_id,
        ts AS timestamp, $received::BIGINT AS received_at,
-       messageId ->> '$' AS message_id,
-       {
-    DUCKDB_DEDUPE_KEY.replace("workspace_id", "$workspace").replace(
-        "message_id", "(messageId ->> '$')"
-    )
-} AS dedupe_key,
-       CASE WHEN k = 'alias' THEN previousId ->> '$' END AS previous_id,
-       CASE WHEN k IN ('page', 'screen') AND json_type(category) = 'VARCHAR'
-                 AND category ->> '$' <> '' AND json_type(properties, '$.category') IS NULL
-            THEN json_merge_patch(coalesce(properties, '{{}}'),
-                                  json_object('category', category ->> '$'))
-            WHEN json_type(properties) = 'OBJECT' THEN properties ELSE '{{}}' END AS properties,
-       CASE WHEN json_type(tr) = 'OBJECT' THEN tr ELSE '{{}}' END AS traits,
-       CASE WHEN json_type(context) = 'OBJECT' THEN context ELSE '{{}}' END AS context,
+       messageId AS message_id,
+       {DUCKDB_DEDUPE_KEY.replace("workspace_id", "$workspace").replace("message_id", "messageId")}
+           AS dedupe_key,
+       CASE WHEN k = 'alias' THEN previousId END AS previous_id,
+       CASE WHEN k IN ('page', 'screen') AND category <> ''
+                 AND json_extract(properties, '$.category') IS NULL
+            THEN json_merge_patch(coalesce(properties, '{{}}'), json_object('category', category))
+            WHEN starts_with(properties::VARCHAR, '{{') THEN properties ELSE '{{}}' END
+           AS properties,
+       CASE WHEN starts_with(tr::VARCHAR, '{{') THEN tr ELSE '{{}}' END AS traits,
+       CASE WHEN starts_with(context::VARCHAR, '{{') THEN context ELSE '{{}}' END AS context,
        'import' AS source,
        coalesce(
            k IN ('track', 'identify', 'group', 'page', 'screen', 'alias')
-           AND (type IS NULL OR json_type(type) = 'VARCHAR')
            AND {_id_ok("userId")} AND {_id_ok("anonymousId")} AND coalesce(u, a) IS NOT NULL
-           AND {_obj_ok("properties")} AND {_obj_ok("traits")} AND {_obj_ok("context")}
-           AND (json_type(context, '$.groupId') IS NULL
-                OR json_type(context, '$.groupId') IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'NULL'))
-           AND length(coalesce(context ->> '$.groupId', '')) <= {segment.MAX_ID_LENGTH}
-           AND (k <> 'track' OR (json_type(event) = 'VARCHAR' AND trim(event ->> '$') <> ''
-                                 AND length(event ->> '$') <= {segment.MAX_EVENT_LENGTH}))
-           AND (k NOT IN ('page', 'screen') OR name IS NULL
-                OR json_type(name) IN ('VARCHAR', 'NULL'))
-           AND (k <> 'group' OR ({_id_ok("groupId")} AND nullif(groupId ->> '$', '') IS NOT NULL))
+           AND {_obj_ok("properties")} AND {_obj_ok("tr")} AND {_obj_ok("context")}
+           AND (gid IS NULL OR gid::VARCHAR = 'null' OR starts_with(gid::VARCHAR, '"')
+                OR regexp_full_match(gid::VARCHAR, '-?[0-9]+'))
+           AND length(coalesce(gid::VARCHAR, '')) <= {segment.MAX_ID_LENGTH}
+           AND (k <> 'track' OR ({_text_ok("event")} AND trim(event) <> ''
+                                 AND length(event) <= {segment.MAX_EVENT_LENGTH}))
+           AND (k NOT IN ('page', 'screen') OR ({_text_ok("name")} AND {_text_ok("category")}))
+           AND (k <> 'group' OR ({_id_ok("groupId")} AND nullif(groupId, '') IS NOT NULL))
            AND (k <> 'alias' OR ({_id_ok("previousId")} AND u IS NOT NULL
-                                 AND nullif(previousId ->> '$', '') IS NOT NULL))
-           AND (k <> 'identify' OR json_type(context, '$.traits') IS NULL
-                OR json_type(context, '$.traits') IN ('OBJECT', 'NULL'))
-           AND json_type(messageId) = 'VARCHAR' AND messageId ->> '$' <> ''
-           AND length(messageId ->> '$') <= {segment.MAX_ID_LENGTH}
-           AND json_type(coalesce(timestamp, originalTimestamp)) = 'VARCHAR'
+                                 AND nullif(previousId, '') IS NOT NULL))
+           AND {_text_ok("messageId")} AND messageId <> ''
+           AND length(messageId) <= {segment.MAX_ID_LENGTH}
            AND regexp_full_match(ts_text, '{_TIME_PATTERN}')
            AND ts >= {segment.EARLIEST_MS} AND ts <= $received + {segment.FUTURE_TOLERANCE_MS}
            AND strlen(coalesce(properties::VARCHAR, '')) + strlen(coalesce(
@@ -153,6 +161,43 @@ class _Outcome:
     def add(self, result: LoadResult) -> None:
         self.stored += result.stored
         self.duplicates += result.duplicates
+
+
+def split_lines(path: Path, into: Path, size: int) -> Iterator[tuple[Path, int, int]]:
+    """Parts of ``size`` lines: (part file, its first line number, its line count).
+
+    Read in 16 MB blocks; a file that fits in one part is used as it is.
+    """
+    if path.stat().st_size < 16 << 20 and count_lines(path) <= size:
+        yield path, 1, count_lines(path)
+        return
+    first, lines, n = 1, 0, 0
+    out = (into / f"part-{n}.ndjson").open("wb")
+    with path.open("rb") as f:
+        while block := f.read(16 << 20):
+            while block:
+                left, newlines = size - lines, block.count(b"\n")
+                if newlines < left:  # the block ends inside this part
+                    out.write(block)
+                    lines += newlines
+                    break
+                cut = 0
+                for _ in range(left):
+                    cut = block.find(b"\n", cut) + 1
+                out.write(block[:cut])
+                out.close()
+                lines += left
+                yield into / f"part-{n}.ndjson", first, lines
+                first, lines, n = first + lines, 0, n + 1
+                out = (into / f"part-{n}.ndjson").open("wb")
+                block = block[cut:]
+    out.close()
+    last = into / f"part-{n}.ndjson"
+    tail = count_lines(last)
+    if tail:
+        yield last, first, tail
+    else:
+        last.unlink()
 
 
 def count_lines(path: Path) -> int:
@@ -212,13 +257,27 @@ class _Importer:
         self.progress = progress
 
     def ndjson(self, path: Path, *, row_offset: int, columns: dict[str, str]) -> _Outcome:
-        lines = count_lines(path)
-        self.progress("Checking", 0, lines)
-        out = self._bulk(path, lines)
-        if out is None:
-            out = self._line_by_line(path, lines, row_offset=row_offset, columns=columns)
-        self.progress("Stored", lines, lines)
-        return out
+        """The file in parts of BULK_LINES lines: each part is stored in one transaction, in
+        bulk when all its lines pass, else line by line (so memory stays bounded and a few
+        bad lines only slow down their own part)."""
+        total = _Outcome()
+        done = 0
+        with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
+            for part, first, lines in split_lines(path, Path(tmp), BULK_LINES):
+                self.progress("Importing", done, None)
+                out = self._bulk(part, lines)
+                if out is None:
+                    out = self._line_by_line(
+                        part, lines, row_offset=row_offset + first - 1, columns=columns
+                    )
+                part.unlink()
+                total.rows += out.rows
+                total.stored += out.stored
+                total.duplicates += out.duplicates
+                total.rejected += out.rejected
+                done += lines
+        self.progress("Stored", done, done)
+        return total
 
     # -- bulk ---------------------------------------------------------------------------------
 

@@ -207,3 +207,48 @@ def test_group_calls_of_a_history_create_accounts(principal: Any, tmp_path: Path
     assert user.traits == {"email": "Ana@X.cn", "role": "cto"}
     contact = accounts.list_contacts(principal, accounts.ContactFilter(q="ana")).items[0]
     assert user.contact_id == contact.id
+
+
+def test_the_bulk_path_takes_every_shape_of_valid_message(principal: Any, tmp_path: Path) -> None:
+    from tobloop.analytics.logic.importing import _Importer, count_lines
+
+    source = write(tmp_path / "a.ndjson", history(MESSAGES))
+    importer = _Importer(
+        principal.workspace_id,
+        DuckDBStore(tmp_path / "e.duckdb"),
+        lambda rows: None,
+        lambda *a: None,
+    )
+    outcome = importer._bulk(source, count_lines(source))
+    assert outcome is not None and outcome.stored == len(MESSAGES)
+    # A float id or a boolean event the bulk path cannot tell from text: line by line.
+    odd = write(tmp_path / "b.ndjson", [{**history(MESSAGES)[4], "userId": 4.5}])
+    assert importer._bulk(odd, 1) is None
+
+
+@pytest.mark.parametrize("ending", [b"\n", b""])
+def test_files_are_split_into_parts_of_whole_lines(tmp_path: Path, ending: bytes) -> None:
+    from tobloop.analytics.logic.importing import split_lines
+
+    source = tmp_path / "s.ndjson"
+    source.write_bytes(b"\n".join(b"line %d" % i for i in range(1, 11)) + ending)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    got = [(first, n, p.read_bytes()) for p, first, n in split_lines(source, parts, 3)]
+    assert [(first, n) for first, n, _ in got] == [(1, 3), (4, 3), (7, 3), (10, 1)]
+    assert b"".join(body for _, _, body in got) == source.read_bytes()
+
+
+def test_rejected_rows_keep_their_line_numbers_across_parts(
+    principal: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    import tobloop.analytics.logic.importing as importing
+
+    monkeypatch.setattr(importing, "BULK_LINES", 4)
+    rows: list[Any] = history(MESSAGES)  # 12 valid lines
+    rows[9] = {"type": "track", "userId": "u", "messageId": "bad", "timestamp": "2026-01-01"}
+    report = import_events(
+        principal, write(tmp_path / "p.ndjson", rows), store=DuckDBStore(tmp_path / "e.duckdb")
+    )
+    assert (report.rows, report.created) == (12, 11)
+    assert [(r.row, r.column) for r in report.rejected] == [(10, "event")]
