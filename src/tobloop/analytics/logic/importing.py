@@ -270,7 +270,8 @@ class _Importer:
                     out = self._line_by_line(
                         part, lines, row_offset=row_offset + first - 1, columns=columns
                     )
-                part.unlink()
+                if part != path:  # a part of our own, not the user's file
+                    part.unlink()
                 total.rows += out.rows
                 total.stored += out.stored
                 total.duplicates += out.duplicates

@@ -79,6 +79,7 @@ def test_bulk_and_line_by_line_paths_store_the_same(principal: Any, tmp_path: Pa
         principal, write(tmp_path / "b.ndjson", [*rows, b"{oops"]), store=slow_store
     )
     assert (bulk.rows, bulk.created, bulk.rejected) == (len(rows), len(rows), [])
+    assert (tmp_path / "a.ndjson").exists() and (tmp_path / "b.ndjson").exists()
     assert (slow.rows, slow.created, len(slow.rejected)) == (len(rows) + 1, len(rows), 1)
     assert stored(bulk_store, principal.workspace_id) == stored(slow_store, principal.workspace_id)
     events = {e["message_id"]: e for e in stored(bulk_store, principal.workspace_id)}
