@@ -1,8 +1,11 @@
 """Tenant scoping: every tenant-owned row carries ``workspace_id``.
 
 There is no global "current workspace". Querysets of tenant-owned models are reached through
-``Model.objects.for_workspace(workspace_id)``; the bare manager refuses to list rows so that a
-forgotten scope fails closed instead of leaking another workspace's data.
+``Model.objects.for_workspace(workspace_id)``, which accepts nothing but an integer id, and
+``unscoped()`` names the few places (admin for superusers, migrations) that may see every
+workspace. The manager's plain ``all()`` still works, because Django's related managers build on
+it; the tenant-isolation test matrix (tests/test_tenant_isolation.py) is what proves that no
+endpoint, page, import or admin view reads another workspace's rows.
 """
 
 from __future__ import annotations
