@@ -15,6 +15,10 @@ def run_server(*, host: str, port: int, workers: int = 1) -> None:
     # Worker processes import the app afresh and need the same settings module.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tobloop.config.settings")
     threads = (os.cpu_count() or 1) * 2 + 1
+    # Workers are forked from this process: hand them no open database connection.
+    from django.db import connections
+
+    connections.close_all()
     err_console.print(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
     Granian(
         "tobloop.config.wsgi:application",
@@ -23,7 +27,8 @@ def run_server(*, host: str, port: int, workers: int = 1) -> None:
         interface=Interfaces.WSGI,
         workers=workers,
         # Django views block on the database: a few threads per core, as granian recommends.
+        # Backpressure keeps granian's default (backlog ÷ workers): capping it to the thread
+        # count stops the accept loop under load, and new connections then wait in the kernel.
         blocking_threads=threads,
-        backpressure=threads,
         log_level=LogLevels.warning,
     ).serve()
