@@ -12,8 +12,6 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from tobloop.accounts import facade
-from tobloop.accounts.logic.csvfile import parse_mapping
-from tobloop.kernel.errors import InvalidInput, PayloadTooLarge
 from tobloop.platform.contracts import Principal
 
 router = Router(tags=["accounts"])
@@ -141,27 +139,11 @@ def delete_contact(request: HttpRequest, contact_id: int) -> Status[Any]:
     return Status(204, None)
 
 
-def _read_upload(file: UploadedFile, mapping: str | None) -> tuple[bytes, dict[str, str]]:
-    from django.conf import settings
-
-    if file.size is not None and file.size > settings.TOBLOOP_IMPORT_MAX_BYTES:
-        raise PayloadTooLarge(f"the file is larger than {settings.TOBLOOP_IMPORT_MAX_BYTES} bytes")
-    parsed: dict[str, str] = {}
-    if mapping:
-        import json
-
-        try:
-            parsed = parse_mapping(json.loads(mapping))
-        except ValueError:
-            raise InvalidInput("mapping is not valid JSON", code="invalid_mapping") from None
-    return file.read(), parsed
-
-
 @router.post("/accounts/import", response=ImportOut, summary="Import accounts from CSV")
 def import_accounts(
     request: HttpRequest, file: File[UploadedFile], mapping: Form[str | None] = None
 ) -> Any:
-    raw, parsed = _read_upload(file, mapping)
+    raw, parsed = facade.read_upload(file, mapping)
     report = facade.import_accounts(
         _principal(request), raw, filename=file.name or "", mapping=parsed
     )
@@ -172,7 +154,7 @@ def import_accounts(
 def import_contacts(
     request: HttpRequest, file: File[UploadedFile], mapping: Form[str | None] = None
 ) -> Any:
-    raw, parsed = _read_upload(file, mapping)
+    raw, parsed = facade.read_upload(file, mapping)
     report = facade.import_contacts(
         _principal(request), raw, filename=file.name or "", mapping=parsed
     )

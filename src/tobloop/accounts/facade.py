@@ -7,6 +7,7 @@ from tobloop.accounts.logic.csvfile import (
     load_mapping,
     parse_mapping,
     read_csv,
+    read_upload,
 )
 from tobloop.accounts.logic.derivation import (
     explain_segment,
@@ -63,6 +64,7 @@ __all__ = [
     "load_mapping",
     "parse_mapping",
     "read_csv",
+    "read_upload",
     "rederive_segments",
     "risk_flag_label",
     "segment_for",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -13,8 +12,8 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ValidationError
 
-from tobloop.accounts.facade import parse_mapping
-from tobloop.kernel.errors import ErrorDetail, InvalidInput, PayloadTooLarge
+from tobloop.accounts.facade import read_upload
+from tobloop.kernel.errors import ErrorDetail, InvalidInput
 from tobloop.platform.contracts import Principal
 from tobloop.revenue import facade, present
 
@@ -338,20 +337,6 @@ def record_spend(request: HttpRequest, payload: facade.SpendRow) -> Status[Any]:
     return Status(201, asdict(facade.record_spend(_principal(request), payload)))
 
 
-def _read_upload(file: UploadedFile, mapping: str | None) -> tuple[bytes, dict[str, str]]:
-    from django.conf import settings
-
-    if file.size is not None and file.size > settings.TOBLOOP_IMPORT_MAX_BYTES:
-        raise PayloadTooLarge(f"the file is larger than {settings.TOBLOOP_IMPORT_MAX_BYTES} bytes")
-    parsed: dict[str, str] = {}
-    if mapping:
-        try:
-            parsed = parse_mapping(json.loads(mapping))
-        except ValueError:
-            raise InvalidInput("mapping is not valid JSON", code="invalid_mapping") from None
-    return file.read(), parsed
-
-
 @router.post(
     "/revenue/subscriptions/import",
     response=ImportOut,
@@ -363,7 +348,7 @@ def import_subscriptions(
     mapping: Form[str | None] = None,
     format: Form[Literal["csv", "stripe"]] = "csv",
 ) -> Any:
-    raw, parsed = _read_upload(file, mapping)
+    raw, parsed = read_upload(file, mapping)
     report = facade.import_subscriptions(
         _principal(request), raw, filename=file.name or "", mapping=parsed, fmt=format
     )
@@ -374,6 +359,6 @@ def import_subscriptions(
 def import_spend(
     request: HttpRequest, file: File[UploadedFile], mapping: Form[str | None] = None
 ) -> Any:
-    raw, parsed = _read_upload(file, mapping)
+    raw, parsed = read_upload(file, mapping)
     report = facade.import_spend(_principal(request), raw, filename=file.name or "", mapping=parsed)
     return asdict(report)

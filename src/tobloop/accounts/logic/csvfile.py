@@ -8,8 +8,9 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from tobloop.kernel.errors import ErrorDetail, InvalidInput
+from tobloop.kernel.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -140,3 +141,28 @@ def cells(plan: Mapping[int, str], line: list[str]) -> Iterator[tuple[str, str, 
     """(field, column-name-index, value) for the mapped cells of one line."""
     for index, target in plan.items():
         yield target, str(index), line[index] if index < len(line) else ""
+
+
+class Upload(Protocol):
+    """What an uploaded file offers (Django's UploadedFile and ninja's alike)."""
+
+    @property
+    def size(self) -> int | None: ...
+
+    def read(self) -> bytes: ...
+
+
+def read_upload(file: Upload, mapping_json: str | None) -> tuple[bytes, dict[str, str]]:
+    """The bytes of an uploaded import file and its optional mapping, within the size limit."""
+    from django.conf import settings
+
+    limit = settings.TOBLOOP_IMPORT_MAX_BYTES
+    if file.size is not None and file.size > limit:
+        raise PayloadTooLarge(f"the file is larger than {limit} bytes")
+    mapping: dict[str, str] = {}
+    if mapping_json:
+        try:
+            mapping = parse_mapping(json.loads(mapping_json))
+        except ValueError:
+            raise InvalidInput("mapping is not valid JSON", code="invalid_mapping") from None
+    return file.read(), mapping
