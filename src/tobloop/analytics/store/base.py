@@ -74,6 +74,27 @@ def json_object(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# The columns of a profile call (group/identify) handed to the profile hook, in select order.
+PROFILE_COLUMNS = (
+    "workspace_id",
+    "type",
+    "event",
+    "distinct_id",
+    "user_id",
+    "anonymous_id",
+    "account_id",
+    "timestamp",
+    "traits",
+    "context",
+    "source",
+)
+
+
+def profile_row(row: Sequence[Any]) -> ProfileRow:
+    """One selected profile row as the dict the profile hook receives."""
+    return dict(zip(PROFILE_COLUMNS, row, strict=True))
+
+
 # The columns the row readers select, in this order, from either engine.
 EVENT_SELECT = (
     "type",

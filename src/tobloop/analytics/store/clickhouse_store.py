@@ -25,6 +25,7 @@ from tobloop.analytics.store.base import (
     EventStore,
     FileLock,
     ProfileHook,
+    profile_row,
     stored_event,
 )
 from tobloop.analytics.store.duckdb_store import assemble_catalog
@@ -277,7 +278,7 @@ class ClickHouseStore(EventStore):
             if stored and on_profiles is not None:
                 profiles = s.rows(PROFILES)
                 if profiles:
-                    on_profiles([_profile(r) for r in profiles])
+                    on_profiles([profile_row(r) for r in profiles])
             if stored:
                 # No transactions here: events first, so a crash can only under-count the
                 # catalog, never store an event twice (the replay finds its keys stored).
@@ -330,23 +331,6 @@ class ClickHouseStore(EventStore):
             [(t, e, int(n), int(a), int(b)) for t, e, n, a, b in events],
             [(t, e, p, int(n), list(x), int(a), int(b)) for t, e, p, n, x, a, b in props],
         )
-
-
-def _profile(row: list[Any]) -> dict[str, Any]:
-    names = (
-        "workspace_id",
-        "type",
-        "event",
-        "distinct_id",
-        "user_id",
-        "anonymous_id",
-        "account_id",
-        "timestamp",
-        "traits",
-        "context",
-        "source",
-    )
-    return dict(zip(names, row, strict=True))
 
 
 # -- chdb: ClickHouse inside this process ---------------------------------------------------

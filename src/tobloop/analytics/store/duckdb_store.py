@@ -24,6 +24,7 @@ from tobloop.analytics.store.base import (
     FileLock,
     ProfileHook,
     ms_to_datetime,
+    profile_row,
     stored_event,
 )
 from tobloop.analytics.store.schema import DUCKDB_DEDUPE_KEY, DUCKDB_RECORD_TYPES
@@ -301,7 +302,7 @@ class DuckDBStore(EventStore):
         if stored and on_profiles is not None:
             profiles = con.execute(PROFILES).fetchall()
             if profiles:
-                on_profiles([_profile(r) for r in profiles])
+                on_profiles([profile_row(r) for r in profiles])
         if stored:
             con.execute(LINK_USERS)
             con.execute(INSERT_EVENTS)
@@ -377,23 +378,6 @@ class DuckDBStore(EventStore):
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
-
-
-def _profile(row: tuple[Any, ...]) -> dict[str, Any]:
-    names = (
-        "workspace_id",
-        "type",
-        "event",
-        "distinct_id",
-        "user_id",
-        "anonymous_id",
-        "account_id",
-        "timestamp",
-        "traits",
-        "context",
-        "source",
-    )
-    return dict(zip(names, row, strict=True))
 
 
 def _example_list(text: str) -> list[str]:
