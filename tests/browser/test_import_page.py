@@ -27,7 +27,7 @@ def test_upload_reports_rejected_row_and_keeps_valid_rows(page, live_server, acm
         "3 rows: 2 created, 0 updated, 1 rejected."
     )
     rejected = page.locator("[data-testid=rejected-rows] tbody tr")
-    assert rejected.count() == 1
+    expect(rejected).to_have_count(1)
     cells = rejected.first.locator("td").all_inner_texts()
     assert cells[:3] == ["3", "headcount", "lots"]
     assert cells[3].strip()  # a reason is given

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,16 +64,16 @@ def test_thresholds_are_validated_and_saved(page, live_server, acme, sign_in, ad
     page.goto(live_server.url + "/w/acme/settings/")
     page.fill("#t-cc_max", "abc")
     page.click("[data-testid=thresholds-form] button[type=submit]")
-    assert page.get_by_test_id("threshold-errors").is_visible()
-    assert page.get_by_test_id("field-error").all_inner_texts() == ["Must be a number."]
+    expect(page.get_by_test_id("threshold-errors")).to_be_visible()
+    expect(page.get_by_test_id("field-error")).to_have_text(["Must be a number."])
     assert page.locator("#t-cc_max").input_value() == "abc"  # what was typed is kept
 
     page.fill("#t-cc_max", "0.15")
     page.fill("#t-mid_min_headcount", "2000")  # not below large_min_headcount (1000)
     page.click("[data-testid=thresholds-form] button[type=submit]")
-    assert page.get_by_test_id("field-error").all_inner_texts() == [
-        "Must be above the mid-size headcount (P-PROFILE-3)."
-    ]
+    expect(page.get_by_test_id("field-error")).to_have_text(
+        ["Must be above the mid-size headcount (P-PROFILE-3)."]
+    )
     assert page.locator("#t-large_min_headcount").get_attribute("aria-invalid") == "true"
 
     page.fill("#t-mid_min_headcount", "5")  # every filler (10 people) becomes mid-size
@@ -93,7 +94,7 @@ def test_thresholds_are_validated_and_saved(page, live_server, acme, sign_in, ad
     page.get_by_test_id("sign-out").click()
     sign_in("vic")
     page.goto(live_server.url + "/w/acme/settings/")
-    assert page.get_by_test_id("read-only").is_visible()
+    expect(page.get_by_test_id("read-only")).to_be_visible()
     assert page.locator("#t-mid_min_headcount").is_disabled()
     assert page.locator("[data-testid=thresholds-form] button[type=submit]").count() == 0
     assert "API keys" not in page.get_by_test_id("settings-tabs").inner_text()

@@ -1,6 +1,7 @@
 """Signing in and out, and switching the interface between English and 简体中文."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +15,7 @@ def test_sign_in_switch_language_and_sign_out(page, live_server, acme, add_membe
     page.fill("#id_username", "ana")
     page.fill("#id_password", "wrong")
     page.click("button[type=submit]")
-    assert page.get_by_test_id("login-error").is_visible()
+    expect(page.get_by_test_id("login-error")).to_be_visible()
 
     page.fill("#id_username", "ana")
     page.fill("#id_password", "pw")
@@ -22,7 +23,7 @@ def test_sign_in_switch_language_and_sign_out(page, live_server, acme, add_membe
     page.wait_for_url("**/w/acme/accounts/")
     assert page.locator("h1").inner_text() == "Accounts"
     assert page.get_by_test_id("account-count").inner_text().startswith("58 accounts")
-    assert page.locator("[data-testid=accounts-table] tbody tr").count() == 50
+    expect(page.locator("[data-testid=accounts-table] tbody tr")).to_have_count(50)
     # A viewer may read but not import.
     assert page.get_by_test_id("import-link").count() == 0
 

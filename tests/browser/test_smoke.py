@@ -1,6 +1,7 @@
 """A real Chromium signs in and reads the accounts list."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,4 +17,4 @@ def test_sign_in_and_see_accounts(page, live_server, make_workspace, add_member)
     page.fill("#id_password", "pw")
     page.click("button[type=submit]")
     page.wait_for_url("**/w/acme/accounts/")
-    assert page.get_by_text("Acme Shanghai").is_visible()
+    expect(page.get_by_text("Acme Shanghai")).to_be_visible()
