@@ -33,11 +33,13 @@ from tobloop.accounts.logic.records import (
     update_account,
     update_contact,
 )
+from tobloop.accounts.panels import AccountPanel, account_panels, register_account_panel
 from tobloop.accounts.schemas import AccountCreate, AccountPatch, ContactCreate, ContactPatch
 
 __all__ = [
     "AccountCreate",
     "AccountFilter",
+    "AccountPanel",
     "AccountPatch",
     "AccountView",
     "ContactCreate",
@@ -48,6 +50,7 @@ __all__ = [
     "ImportReport",
     "Page",
     "RejectedRow",
+    "account_panels",
     "column_plan",
     "create_account",
     "create_contact",
@@ -66,6 +69,7 @@ __all__ = [
     "read_csv",
     "read_upload",
     "rederive_segments",
+    "register_account_panel",
     "risk_flag_label",
     "segment_for",
     "update_account",

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from tobloop.accounts.models import (
     Segment,
     ServiceTier,
 )
+from tobloop.accounts.panels import account_panels
 from tobloop.accounts.schemas import ACCOUNT_FIELDS, CONTACT_FIELDS
 from tobloop.kernel.errors import InvalidInput, TobloopError
 from tobloop.platform.contracts import Principal
@@ -179,6 +181,13 @@ def account_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpR
             "nav_active": "accounts",
             "account": account,
             "chain": chain,
+            "panels": [
+                (
+                    panel,
+                    reverse(panel.url_name, kwargs={"slug": principal.workspace.slug, "pk": pk}),
+                )
+                for panel in account_panels()
+            ],
             "contacts": contacts.items,
             "missing_roles": [
                 label for value, label in DecisionRole.choices if value not in roles_present
