@@ -106,3 +106,13 @@ def test_navigation_shows_built_modules_only(owner_client):
     page = client.get("/w/acme/accounts/").content.decode()
     for key, _label, built in MODULES:
         assert (f'data-nav="{key}"' in page) is built, key
+
+
+def test_a_wrong_method_on_the_api_answers_the_error_shape(owner_client):
+    _, client = owner_client
+    response = client.put("/api/v1/accounts", headers={"X-Workspace": "acme"})
+    assert response.status_code == 405
+    error = response.json()["error"]
+    assert error["code"] == "method_not_allowed"
+    assert "PUT is not allowed on /api/v1/accounts" in error["message"]
+    assert "GET" in response["Allow"]
