@@ -326,14 +326,13 @@ def import_demo_events(
 ) -> int:
     """Generate and import the demo's product events; returns how many were stored.
 
-    The events of the demo workspace this one replaces are removed first (and any left under
-    the new id, which the database may reuse).
+    The events of the demo workspace this one replaces went with it (the event store listens
+    to workspace deletions); they are removed again here in case that listener failed.
     """
     from tobloop.analytics import facade as analytics
 
-    store = analytics.event_store()
-    for stale in {replaced_workspace_id, principal.workspace_id} - {None}:
-        store.delete_workspace(stale)
+    if replaced_workspace_id is not None and replaced_workspace_id != principal.workspace_id:
+        analytics.event_store().delete_workspace(replaced_workspace_id)
     if events <= 0:
         return 0
     task = progress.add_task("Events", total=None)

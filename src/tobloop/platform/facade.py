@@ -1,7 +1,7 @@
 """The platform module's public surface: other modules import only this."""
 
 from tobloop.platform.contracts import CreatedKey, Principal, WorkspaceInfo
-from tobloop.platform.hooks import on_thresholds_changed
+from tobloop.platform.hooks import on_thresholds_changed, on_workspace_deleted
 from tobloop.platform.logic.apikeys import (
     create_api_key,
     list_api_keys,
@@ -44,6 +44,7 @@ __all__ = [
     "list_api_keys",
     "list_workspaces",
     "on_thresholds_changed",
+    "on_workspace_deleted",
     "principal_for_key",
     "principal_for_user",
     "record_audit",

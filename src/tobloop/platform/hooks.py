@@ -12,8 +12,10 @@ from collections.abc import Callable
 from tobloop.platform.contracts import Principal
 
 ThresholdsListener = Callable[[Principal, frozenset[str]], None]
+WorkspaceDeletedListener = Callable[[int], None]
 
 _thresholds_listeners: list[ThresholdsListener] = []
+_workspace_deleted_listeners: list[WorkspaceDeletedListener] = []
 
 
 def on_thresholds_changed(listener: ThresholdsListener) -> ThresholdsListener:
@@ -26,3 +28,19 @@ def on_thresholds_changed(listener: ThresholdsListener) -> ThresholdsListener:
 def thresholds_changed(principal: Principal, changed: frozenset[str]) -> None:
     for listener in list(_thresholds_listeners):
         listener(principal, changed)
+
+
+def on_workspace_deleted(listener: WorkspaceDeletedListener) -> WorkspaceDeletedListener:
+    """Register ``listener(workspace_id)``, called once the deletion of a workspace has
+    committed (however it was deleted: admin, demo rebuild, a queryset); idempotent.
+
+    Modules that keep workspace data outside the database (the event store) remove it here.
+    """
+    if listener not in _workspace_deleted_listeners:
+        _workspace_deleted_listeners.append(listener)
+    return listener
+
+
+def workspace_deleted(workspace_id: int) -> None:
+    for listener in list(_workspace_deleted_listeners):
+        listener(workspace_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,6 +60,10 @@ class FileLock:
             yield True
         finally:
             os.close(fd)  # closing the descriptor releases the lock
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -165,7 +170,11 @@ class EventStore(ABC):
 
     @abstractmethod
     def delete_workspace(self, workspace_id: int) -> None:
-        """Remove every event (and catalog entry) of a workspace, e.g. before a demo rebuild."""
+        """Remove every event, catalog entry and user link of a deleted workspace.
+
+        The deletion is remembered with its time: records of the workspace received until
+        then that are still waiting in the spool are dropped when they are loaded.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional for stores without resources
         """Release what the store holds (nothing for the embedded ones)."""

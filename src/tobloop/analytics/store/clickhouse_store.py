@@ -25,6 +25,7 @@ from tobloop.analytics.store.base import (
     EventStore,
     FileLock,
     ProfileHook,
+    now_ms,
     profile_row,
     stored_event,
 )
@@ -62,6 +63,21 @@ CREATE TABLE IF NOT EXISTS user_accounts (
     account_id String,
     timestamp DateTime64(3, 'UTC')
 ) ENGINE = MergeTree ORDER BY (workspace_id, distinct_id, timestamp)
+""",
+    # The users a load links to an account, read by the re-attribution mutation (a mutation
+    # runs outside the session, so this cannot be a temporary table).
+    """
+CREATE TABLE IF NOT EXISTS linked_users (
+    workspace_id UInt64,
+    distinct_id String,
+    account_id String
+) ENGINE = Join(ANY, LEFT, workspace_id, distinct_id)
+""",
+    """
+CREATE TABLE IF NOT EXISTS deleted_workspaces (
+    workspace_id UInt64,
+    deleted_at Int64
+) ENGINE = MergeTree ORDER BY workspace_id
 """,
     """
 CREATE TABLE IF NOT EXISTS catalog_events (
@@ -109,6 +125,10 @@ CREATE TEMPORARY TABLE fresh ENGINE = Memory AS
 SELECT * FROM staging
 WHERE workspace_id != 0 AND message_id != '' AND type != ''
   AND (workspace_id, dedupe_key) NOT IN (
+    SELECT s.workspace_id, s.dedupe_key FROM staging AS s
+    INNER JOIN deleted_workspaces AS d ON d.workspace_id = s.workspace_id
+    WHERE s.received_at <= d.deleted_at)
+  AND (workspace_id, dedupe_key) NOT IN (
     SELECT workspace_id, dedupe_key FROM events
     WHERE dedupe_key IN (SELECT dedupe_key FROM staging))
 ORDER BY received_at, timestamp
@@ -125,6 +145,32 @@ SELECT workspace_id, distinct_id, assumeNotNull(account_id), fromUnixTimestamp64
 FROM fresh
 WHERE type IN ('group', 'identify') AND distinct_id != '' AND account_id IS NOT NULL
 """
+# Events stored before their user's first group call carry no account; the load that brings
+# the user's first link gives them the user's latest account (docs/decisions/0008). It runs
+# before the events of the load go in, so that a crash in between repeats it on the replay.
+LINKED_USERS = """
+INSERT INTO linked_users
+SELECT workspace_id, distinct_id, argMax(account_id, timestamp) FROM user_accounts
+WHERE (workspace_id, distinct_id) IN (
+    SELECT workspace_id, distinct_id FROM fresh
+    WHERE type IN ('group', 'identify') AND distinct_id != '' AND account_id IS NOT NULL)
+GROUP BY workspace_id, distinct_id
+"""
+UNATTRIBUTED = """
+SELECT count() FROM events
+WHERE account_id IS NULL AND (workspace_id, distinct_id) IN (
+    SELECT workspace_id, distinct_id FROM fresh
+    WHERE type IN ('group', 'identify') AND distinct_id != '' AND account_id IS NOT NULL)
+"""
+# A mutation runs without a current database: the Join table is named with its database.
+REATTRIBUTE = """
+ALTER TABLE events
+UPDATE account_id = joinGet('{db}.linked_users', 'account_id', workspace_id, distinct_id)
+WHERE account_id IS NULL
+  AND joinGet('{db}.linked_users', 'account_id', workspace_id, distinct_id) != ''
+SETTINGS mutations_sync = 2
+"""
+
 INSERT_EVENTS = """
 INSERT INTO events
 SELECT f.workspace_id, f.type, f.event, f.distinct_id, f.user_id, f.anonymous_id,
@@ -255,6 +301,10 @@ class ClickHouseStore(EventStore):
     def delete_workspace(self, workspace_id: int) -> None:
         with self._session(write=True) as s:
             self._create(s)
+            s.command(
+                "INSERT INTO deleted_workspaces VALUES ({ws:UInt64}, {at:Int64})",
+                {"ws": workspace_id, "at": now_ms()},
+            )
             for table in ("events", "user_accounts", "catalog_events", "catalog_properties"):
                 s.command(
                     f"ALTER TABLE {table} DELETE WHERE workspace_id = {{ws:UInt64}} "
@@ -283,6 +333,12 @@ class ClickHouseStore(EventStore):
                 # No transactions here: events first, so a crash can only under-count the
                 # catalog, never store an event twice (the replay finds its keys stored).
                 s.command(LINK_USERS)
+                if int(s.rows(UNATTRIBUTED)[0][0]):
+                    s.command("TRUNCATE TABLE linked_users")
+                    s.command(LINKED_USERS)
+                    db = str(s.rows("SELECT currentDatabase()")[0][0]).replace("'", "")
+                    s.command(REATTRIBUTE.replace("{db}", db))
+                    s.command("TRUNCATE TABLE linked_users")
                 s.command(INSERT_EVENTS)
                 s.command(CATALOG_EVENTS)
                 s.command(CATALOG_PROPERTIES)

@@ -24,6 +24,7 @@ from tobloop.analytics.store.base import (
     FileLock,
     ProfileHook,
     ms_to_datetime,
+    now_ms,
     profile_row,
     stored_event,
 )
@@ -54,6 +55,10 @@ CREATE TABLE IF NOT EXISTS user_accounts (
     account_id VARCHAR NOT NULL,
     timestamp TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deleted_workspaces (
+    workspace_id BIGINT NOT NULL,
+    deleted_at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS catalog_events (
     workspace_id BIGINT NOT NULL,
     type VARCHAR NOT NULL,
@@ -83,6 +88,13 @@ FROM read_ndjson($files, columns={_RECORD_COLUMNS}, format='newline_delimited',
                  ignore_errors=true, maximum_object_size=1048576)
 WHERE workspace_id IS NOT NULL AND timestamp IS NOT NULL
   AND type IS NOT NULL AND message_id IS NOT NULL
+"""
+
+# Records of a workspace received up to its deletion (still in the spool then) are dropped;
+# a record received later belongs to a new workspace that reuses the id.
+DROP_DELETED = """
+DELETE FROM staging USING deleted_workspaces AS d
+WHERE staging.workspace_id = d.workspace_id AND staging.received_at <= d.deleted_at
 """
 
 # Keys of this load already stored, and keys repeated inside it. The IN subquery hashes the
@@ -124,6 +136,25 @@ LINK_USERS = """
 INSERT INTO user_accounts
 SELECT workspace_id, distinct_id, account_id, epoch_ms(timestamp) FROM fresh
 WHERE type IN ('group', 'identify') AND distinct_id <> '' AND account_id IS NOT NULL
+"""
+
+# Events stored before their user's first group call carry no account; the load that brings
+# the user's first link gives them the user's latest account (docs/decisions/0008). Later group
+# changes do not rewrite history: once linked, a user's new events carry an account already.
+LINKED_USERS = """
+CREATE OR REPLACE TEMP TABLE linked_users AS
+SELECT workspace_id, distinct_id, arg_max(account_id, timestamp) AS account_id
+FROM user_accounts SEMI JOIN (
+    SELECT DISTINCT workspace_id, distinct_id FROM fresh
+    WHERE type IN ('group', 'identify') AND distinct_id <> '' AND account_id IS NOT NULL) AS f
+  USING (workspace_id, distinct_id)
+GROUP BY workspace_id, distinct_id
+"""
+REATTRIBUTE = """
+UPDATE events SET account_id = l.account_id
+FROM linked_users AS l
+WHERE events.account_id IS NULL AND events.workspace_id = l.workspace_id
+  AND events.distinct_id = l.distinct_id
 """
 
 INSERT_EVENTS = """
@@ -256,8 +287,11 @@ class DuckDBStore(EventStore):
 
     def delete_workspace(self, workspace_id: int) -> None:
         with self.writing() as con:
+            con.execute("BEGIN TRANSACTION")
+            con.execute("INSERT INTO deleted_workspaces VALUES (?, ?)", [workspace_id, now_ms()])
             for table in ("events", "user_accounts", "catalog_events", "catalog_properties"):
                 con.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
+            con.execute("COMMIT")
 
     def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
         if not files:
@@ -294,22 +328,29 @@ class DuckDBStore(EventStore):
         return result
 
     def _load(self, con: duckdb.DuckDBPyConnection, on_profiles: ProfileHook | None) -> LoadResult:
-        rows = _scalar(con, "SELECT count(*) FROM staging")
+        rows = kept = _scalar(con, "SELECT count(*) FROM staging")
+        if _scalar(con, "SELECT count(*) FROM deleted_workspaces"):
+            con.execute(DROP_DELETED)
+            kept = _scalar(con, "SELECT count(*) FROM staging")
         con.execute(DUPLICATE_KEYS)
         duplicates = _scalar(con, "SELECT count(*) FROM duplicate_keys")
         con.execute(FRESH_DEDUPED if duplicates else FRESH_ALL)
-        stored = _scalar(con, "SELECT count(*) FROM fresh") if duplicates else rows
+        stored = _scalar(con, "SELECT count(*) FROM fresh") if duplicates else kept
         if stored and on_profiles is not None:
             profiles = con.execute(PROFILES).fetchall()
             if profiles:
                 on_profiles([profile_row(r) for r in profiles])
         if stored:
             con.execute(LINK_USERS)
+            con.execute(LINKED_USERS)
+            if _scalar(con, "SELECT count(*) FROM linked_users"):
+                con.execute(REATTRIBUTE)
             con.execute(INSERT_EVENTS)
             con.execute(CATALOG_EVENTS)
             con.execute(CATALOG_PROPERTIES)
         con.execute(
             "DROP VIEW IF EXISTS fresh; DROP TABLE IF EXISTS fresh_rows; "
+            "DROP TABLE IF EXISTS linked_users; "
             "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging"
         )
         return LoadResult(rows=rows, stored=stored, duplicates=rows - stored)

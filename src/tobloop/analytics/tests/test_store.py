@@ -14,7 +14,7 @@ import pytest
 from tobloop.analytics.ingest import segment, sensors
 from tobloop.analytics.logic.importing import import_events
 from tobloop.analytics.store import open_store
-from tobloop.analytics.store.base import EventFilter, EventStore
+from tobloop.analytics.store.base import EventFilter, EventStore, now_ms
 
 RECEIVED = 1_795_176_000_000  # 2026-11-20T12:00:00Z
 DAY = 86_400_000
@@ -259,4 +259,87 @@ def test_deleting_a_workspace_leaves_the_others(url: str, tmp_path: Path) -> Non
     store.delete_workspace(1)
     assert store.count(EventFilter(1)).count == 0 and store.catalog(1) == []
     assert store.count(EventFilter(2)).count == 45
-    assert store.load([source]).stored == 50  # its ids can be stored again
+    # Records received before the deletion (still in the spool then) are dropped on loading…
+    result = store.load([source])
+    assert (result.rows, result.stored) == (95, 0)
+    assert store.count(EventFilter(1)).count == 0
+    # …while records received later (an id used again) are stored.
+    later = tmp_path / "later.ndjson"
+    later.write_bytes(
+        b"".join(
+            segment.normalize(m, workspace_id=1, received_ms=now_ms() + 5, history=True)
+            for m in segment_messages(random.Random(1), 10)
+        )
+    )
+    assert store.load([later]).stored == 50
+    assert store.count(EventFilter(2)).count == 45
+
+
+def _track(user: str, n: int, day: int, account: str | None = None) -> dict[str, Any]:
+    msg: dict[str, Any] = {
+        "type": "track",
+        "event": "Report Viewed",
+        "userId": user,
+        "messageId": f"{user}-t{n}",
+        "timestamp": _iso(RECEIVED - 30 * DAY + day * DAY),
+    }
+    if account is not None:
+        msg["context"] = {"groupId": account}
+    return msg
+
+
+def _group(user: str, account: str, day: int) -> dict[str, Any]:
+    return {
+        "type": "group",
+        "userId": user,
+        "groupId": account,
+        "messageId": f"{user}-g-{account}",
+        "timestamp": _iso(RECEIVED - 30 * DAY + day * DAY),
+    }
+
+
+@pytest.mark.parametrize("url", ["duckdb://", "chdb://"])
+def test_events_before_the_first_group_call_are_attributed_when_it_arrives(
+    url: str, tmp_path: Path
+) -> None:
+    """The rule of docs/decisions/0008: events stored without an account get the user's
+    account when the load with the user's first group call arrives; later group changes do
+    not rewrite history; a replay of any load (kill -9) changes nothing."""
+    store = open_store(url, tmp_path)
+    loads = [
+        [_track("ann", 1, 1), _track("ann", 2, 2), _track("bob", 1, 2), _track("eve", 1, 3, "x")],
+        [_track("ann", 3, 3), _group("ann", "acme", 4), _track("eve", 2, 4)],
+        [_track("ann", 4, 5), _group("ann", "globex", 6), _track("ann", 5, 7)],
+    ]
+    files = []
+    for i, messages in enumerate(loads):
+        path = tmp_path / f"load-{i}.ndjson"
+        path.write_bytes(records(messages) + records([_track("ann", 9, 1)], workspace_id=2))
+        files.append(path)
+
+    def accounts() -> dict[str, str | None]:
+        return {e.message_id: e.account_id for e in store.all_events(1) if e.type == "track"}
+
+    store.load([files[0]])
+    assert accounts() == {"ann-t1": None, "ann-t2": None, "bob-t1": None, "eve-t1": "x"}
+    store.load([files[1]])
+    expected = {
+        "ann-t1": "acme",  # stored before the first group call: attributed now
+        "ann-t2": "acme",
+        "ann-t3": "acme",  # in the same load as the group call
+        "bob-t1": None,  # bob never called group
+        "eve-t1": "x",  # context.groupId is kept
+        "eve-t2": None,
+    }
+    assert accounts() == expected
+    store.load([files[2]])
+    # Events of a load take the user's latest account as of the load (ann-t4 shares its load
+    # with the move to globex); events stored earlier keep theirs: history is not rewritten.
+    expected |= {"ann-t4": "globex", "ann-t5": "globex"}
+    assert accounts() == expected
+    for path in files:  # replays store nothing and change nothing
+        assert store.load([path]).stored == 0
+    assert accounts() == expected
+    # The same user id in another workspace is not touched.
+    assert [e.account_id for e in store.all_events(2)] == [None]
+    assert store.count(EventFilter(1, account_id="acme")).count == 4  # 3 tracks, the group
