@@ -9,6 +9,7 @@ from tobloop.analytics.contracts import (
     RejectedRow,
     StoredEvent,
 )
+from tobloop.analytics.logic.account_measures import AccountActivity, account_activity
 from tobloop.analytics.logic.importing import import_events
 from tobloop.analytics.logic.queries import (
     count_events,
@@ -19,6 +20,7 @@ from tobloop.analytics.logic.queries import (
 from tobloop.analytics.store import EventFilter, EventStore, event_store, open_store
 
 __all__ = [
+    "AccountActivity",
     "CatalogEvent",
     "CatalogProperty",
     "EventCount",
@@ -28,6 +30,7 @@ __all__ = [
     "LoadResult",
     "RejectedRow",
     "StoredEvent",
+    "account_activity",
     "count_events",
     "event_catalog",
     "event_store",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,27 @@ class HealthVerdictView:
     profile_id: int
     profile_name: str
     computed_at: datetime
+    kind: str = "code"
+    score: float | None = None
+    computed_color: str = ""
+    computed_score: float | None = None
+    measures: list[dict[str, Any]] = field(default_factory=list)
+    override: dict[str, Any] | None = None
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HealthOverrideView:
+    id: int
+    account_id: int
+    color: str
+    score: float | None
+    reason: str
+    until: date
+    created_by: str
+    created_at: datetime
+    cleared_at: datetime | None
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -119,16 +141,19 @@ class HealthRuleView:
     value: object
     field: str | None
     label: str
+    window_days: int | None = None
 
 
 @dataclass(frozen=True)
 class HealthProfileView:
     id: int
     name: str
-    kind: str
+    kind: str  # "code" | "score"
     segment: str
     lifecycle_stage: str
     rules: list[HealthRuleView]
+    measures: list[dict[str, Any]]
+    bands: dict[str, float]
     is_active: bool
 
 

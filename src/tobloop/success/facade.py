@@ -12,6 +12,7 @@ from tobloop.success.contracts import (
     ChurnEvaluation,
     Driver,
     HealthFlag,
+    HealthOverrideView,
     HealthProfileView,
     HealthVerdictView,
     RowDrivers,
@@ -19,6 +20,12 @@ from tobloop.success.contracts import (
     Validation,
 )
 from tobloop.success.logic.health import account_health, score_account, score_workspace
+from tobloop.success.logic.health_overrides import (
+    OverrideIn,
+    clear_health_override,
+    list_health_overrides,
+    set_health_override,
+)
 from tobloop.success.logic.health_profiles import (
     HealthProfileIn,
     create_health_profile,
@@ -28,6 +35,8 @@ from tobloop.success.logic.health_profiles import (
     replace_health_profile,
 )
 from tobloop.success.logic.health_rules import MEASURES, HealthRuleIn
+from tobloop.success.logic.measures import REGISTRY as HEALTH_MEASURES
+from tobloop.success.logic.measures import MeasureContext, MeasureSpec, register_measure
 
 
 def evaluate_churn_csv(
@@ -45,26 +54,35 @@ def evaluate_churn_csv(
 
 
 __all__ = [
+    "HEALTH_MEASURES",
     "MEASURES",
     "AccountHealth",
     "CalibrationBin",
     "ChurnEvaluation",
     "Driver",
     "HealthFlag",
+    "HealthOverrideView",
     "HealthProfileIn",
     "HealthProfileView",
     "HealthRuleIn",
     "HealthVerdictView",
+    "MeasureContext",
+    "MeasureSpec",
+    "OverrideIn",
     "RowDrivers",
     "ScoreSummary",
     "Validation",
     "account_health",
+    "clear_health_override",
     "create_health_profile",
     "delete_health_profile",
     "evaluate_churn_csv",
     "install_default_health_profile",
+    "list_health_overrides",
     "list_health_profiles",
+    "register_measure",
     "replace_health_profile",
     "score_account",
     "score_workspace",
+    "set_health_override",
 ]

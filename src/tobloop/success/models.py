@@ -10,6 +10,7 @@ from tobloop.kernel.tenancy import WorkspaceManager
 
 class ProfileKind(models.TextChoices):
     CODE = "code", _("Health code (yes/no flags)")
+    SCORE = "score", _("Weighted score (measures and weights)")
 
 
 class HealthColor(models.TextChoices):
@@ -23,6 +24,8 @@ class HealthProfile(models.Model):
 
     For the "code" kind (P-REQ-4) ``rules`` is a list of yes/no flags, validated by
     ``logic.health_rules.HealthRuleIn``; any red flag gives red, else any yellow gives yellow.
+    For the "score" kind ``measures`` holds the weighted measures (``logic.health_score``) and
+    ``bands`` the score from which an account is green or yellow.
     """
 
     workspace = models.ForeignKey(
@@ -35,6 +38,8 @@ class HealthProfile(models.Model):
     segment = models.CharField(_("segment"), max_length=10, blank=True)
     lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, blank=True)
     rules = models.JSONField(_("rules"), default=list, blank=True)
+    measures = models.JSONField(_("measures"), default=list, blank=True)
+    bands = models.JSONField(_("colour bands"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -68,6 +73,17 @@ class HealthVerdict(models.Model):
     color = models.CharField(max_length=6, choices=HealthColor.choices)
     flags = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField()
+    # The colour (and weighted score) the profile computed; ``color``/``score`` are what
+    # applies after a CSM override (equal to the computed ones when there is none).
+    computed_color = models.CharField(max_length=6, choices=HealthColor.choices, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    computed_score = models.FloatField(null=True, blank=True)
+    measures = models.JSONField(default=list, blank=True)
+    override = models.JSONField(null=True, blank=True)
+    changes = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+    # Contact facts as they were when scored (a replay of a past day reads these, not today's).
+    facts = models.JSONField(default=dict, blank=True)
 
     objects = WorkspaceManager["HealthVerdict"]()
 
@@ -82,3 +98,31 @@ class HealthVerdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.day} {self.color}"
+
+
+class HealthOverride(models.Model):
+    """A CSM's manual verdict on an account, applied to its health until ``until`` (included)."""
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="health_overrides"
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="health_overrides"
+    )
+    color = models.CharField(_("colour"), max_length=6, choices=HealthColor.choices)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    until = models.DateField(_("applies until"))
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.CharField(max_length=150, blank=True)
+
+    objects = WorkspaceManager["HealthOverride"]()
+
+    class Meta:
+        ordering = ["account_id", "-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "account", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.color} until {self.until}"

@@ -1,19 +1,32 @@
-"""Scoring accounts with their health profile and keeping one verdict per account per day."""
+"""Scoring accounts with their health profile and keeping one verdict per account per day.
+
+A run (the daily job, ``tobloop health score``, the API or the account page) loads the
+accounts, computes every measure its profiles need once for the whole batch (as of the day),
+judges each account, applies any CSM override in force that day, explains what changed since
+the account's previous verdict and stores the day's verdicts (replacing that day's earlier
+ones). Profile facts (contacts, decision maker) are today's: they are recorded in each verdict
+so that a later replay of this day (the back-test) reads them instead of newer ones.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from tobloop.accounts.facade import AccountFilter, AccountView, get_account, list_accounts
+from tobloop.kernel.errors import ErrorDetail, InvalidInput
 from tobloop.platform.facade import Principal, record_audit, require
 from tobloop.success.contracts import AccountHealth, HealthFlag, HealthVerdictView, ScoreSummary
-from tobloop.success.logic.health_profiles import parse_rules, profile_for
-from tobloop.success.logic.health_rules import FACT_SOURCES, Facts, account_facts, health_code
+from tobloop.success.logic.health_changes import LOOKBACK_DAYS, explain_changes
+from tobloop.success.logic.health_eval import Evaluation, evaluate
+from tobloop.success.logic.health_overrides import overrides_in_force
+from tobloop.success.logic.health_profiles import profile_for
+from tobloop.success.logic.measures import MeasureContext
 from tobloop.success.models import HealthProfile, HealthVerdict
 
 PAGE = 500
@@ -27,11 +40,17 @@ def today_for(principal: Principal) -> date:
 
 def verdict_view(v: HealthVerdict) -> HealthVerdictView:
     flags = [HealthFlag(**f) for f in v.flags]
-    causing = [f.label for f in flags if f.color == v.color]
-    if v.color == "green":
-        reason = "Green: no red or yellow flag applies."
-    else:
-        reason = f"{v.color.capitalize()}: {'; '.join(causing)}."
+    reason = v.reason
+    if not reason:  # verdicts stored before reasons were kept
+        causing = [f.label for f in flags if f.color == v.color]
+        reason = (
+            "Green: no red or yellow flag applies."
+            if v.color == "green"
+            else f"{v.color.capitalize()}: {'; '.join(causing)}."
+        )
+    if v.override:
+        o = v.override
+        reason = f"Set to {o['color']} by {o['by']} until {o['until']}: {o['reason']} — {reason}"
     return HealthVerdictView(
         account_id=v.account_id,
         day=v.day,
@@ -41,56 +60,80 @@ def verdict_view(v: HealthVerdict) -> HealthVerdictView:
         profile_id=v.profile_id or 0,
         profile_name=v.profile_name,
         computed_at=v.computed_at,
+        kind="score" if v.computed_score is not None or _weighted(v.measures) else "code",
+        score=v.score,
+        computed_color=v.computed_color or v.color,
+        computed_score=v.computed_score,
+        measures=list(v.measures or []),
+        override=v.override,
+        changes=list(v.changes or []),
+    )  # fmt: skip
+
+
+def _weighted(measures: list[dict[str, Any]] | None) -> bool:
+    return bool(measures) and "weight" in (measures or [{}])[0]
+
+
+def _row(v: HealthVerdict) -> dict[str, Any]:
+    return {
+        "profile_name": v.profile_name,
+        "color": v.color,
+        "score": v.score,
+        "flags": v.flags,
+        "measures": v.measures,
+        "override": v.override,
+    }
+
+
+def _previous(workspace_id: int, ids: list[int], day: date) -> dict[int, dict[str, Any]]:
+    """Each account's latest verdict in the ``LOOKBACK_DAYS`` before the day."""
+    out: dict[int, dict[str, Any]] = {}
+    rows = (
+        HealthVerdict.objects.for_workspace(workspace_id)
+        .filter(day__lt=day, day__gte=day - timedelta(days=LOOKBACK_DAYS))
+        .order_by("day")
     )
+    wanted = set(ids)
+    for v in rows.only("account_id", "profile_name", "color", "score", "flags", "measures",
+                       "override"):  # fmt: skip
+        if v.account_id in wanted:
+            out[v.account_id] = _row(v)
+    return out
 
 
-def _facts(accounts: Sequence[AccountView]) -> dict[int, Facts]:
-    facts = {a.id: account_facts(a) for a in accounts}
-    for source in FACT_SOURCES:
-        for account_id, extra in source(accounts).items():
-            facts.setdefault(account_id, {}).update(extra)
-    return facts
-
-
-def _judge(
-    workspace_id: int,
-    accounts: Sequence[AccountView],
-    profiles: list[HealthProfile],
-    day: date,
-) -> list[HealthVerdict]:
-    """Unsaved verdicts for the accounts a profile applies to (the others stay unscored)."""
+def _verdicts(workspace_id: int, evaluations: list[Evaluation], day: date) -> list[HealthVerdict]:
     now = timezone.now()
-    facts = _facts(accounts)
-    rules = {p.pk: parse_rules(p.rules) for p in profiles}
+    ids = [e.account_id for e in evaluations]
+    overrides = overrides_in_force(workspace_id, ids, day)
+    previous = _previous(workspace_id, ids, day)
     out = []
-    for account in accounts:
-        profile = profile_for(profiles, account.segment, account.lifecycle_stage)
-        if profile is None:
-            continue
-        verdict = health_code(rules[profile.pk], facts[account.id])
-        out.append(
-            HealthVerdict(
-                workspace_id=workspace_id,
-                account_id=account.id,
-                profile=profile,
-                profile_name=profile.name,
-                day=day,
-                color=verdict.color,
-                flags=[{"rule": f.rule, "color": f.color, "label": f.label} for f in verdict.flags],
-                computed_at=now,
-            )
-        )
+    for e in evaluations:
+        o = overrides.get(e.account_id)
+        v = HealthVerdict(
+            workspace_id=workspace_id, account_id=e.account_id, profile=e.profile,
+            profile_name=e.profile.name, day=day, computed_at=now, flags=e.flags,
+            computed_color=e.color, computed_score=e.score, measures=e.measures,
+            reason=e.reason, facts=e.facts,
+            color=o["color"] if o else e.color,
+            score=(o["score"] if o and o["score"] is not None else e.score),
+            override=o,
+        )  # fmt: skip
+        v.changes = explain_changes(previous.get(e.account_id), _row(v))
+        out.append(v)
     return out
 
 
 def _store(workspace_id: int, verdicts: list[HealthVerdict], day: date) -> None:
     """Replace the day's verdicts of these accounts (scoring twice a day keeps the last)."""
     ids = [v.account_id for v in verdicts]
-    HealthVerdict.objects.for_workspace(workspace_id).filter(day=day, account_id__in=ids).delete()
-    HealthVerdict.objects.bulk_create(verdicts, batch_size=500)
+    for start in range(0, len(ids), PAGE):
+        HealthVerdict.objects.for_workspace(workspace_id).filter(
+            day=day, account_id__in=ids[start : start + PAGE]
+        ).delete()
+    HealthVerdict.objects.bulk_create(verdicts, batch_size=PAGE)
 
 
-def _profiles(workspace_id: int) -> list[HealthProfile]:
+def active_profiles(workspace_id: int) -> list[HealthProfile]:
     return list(HealthProfile.objects.for_workspace(workspace_id).filter(is_active=True))
 
 
@@ -107,35 +150,58 @@ def _summary(day: date, verdicts: list[HealthVerdict], total: int, keep: bool) -
     )
 
 
+def check_day(principal: Principal, day: date | None) -> date:
+    today = today_for(principal)
+    if day is None:
+        return today
+    if day > today or day.year < 1971:
+        raise InvalidInput(
+            f"cannot score health as of {day}: the day must be between 1971 and today ({today})",
+            code="invalid_date",
+            details=[ErrorDetail(("as_of",), "after today or before 1971")],
+        )
+    return day
+
+
+def _run(principal: Principal, accounts: Sequence[AccountView], day: date) -> list[HealthVerdict]:
+    profiles = active_profiles(principal.workspace_id)
+    ctx = MeasureContext(principal=principal, as_of=day, accounts=accounts)
+
+    def choose(a: AccountView) -> HealthProfile | None:
+        return profile_for(profiles, a.segment, a.lifecycle_stage)
+
+    verdicts = _verdicts(principal.workspace_id, evaluate(ctx, profiles, choose), day)
+    _store(principal.workspace_id, verdicts, day)
+    return verdicts
+
+
 @transaction.atomic
 def score_account(principal: Principal, account_id: int, day: date | None = None) -> ScoreSummary:
     """Score one account now (on demand) and store the verdict as that day's history."""
     require(principal.scopes, "success", "write")
     account = get_account(principal, account_id)
-    day = day or today_for(principal)
-    verdicts = _judge(principal.workspace_id, [account], _profiles(principal.workspace_id), day)
-    _store(principal.workspace_id, verdicts, day)
-    return _summary(day, verdicts, 1, keep=True)
+    day = check_day(principal, day)
+    return _summary(day, _run(principal, [account], day), 1, keep=True)
+
+
+def all_accounts(principal: Principal) -> list[AccountView]:
+    accounts: list[AccountView] = []
+    while True:
+        page = list_accounts(
+            principal, AccountFilter(limit=PAGE, offset=len(accounts), sort="created_at")
+        )
+        accounts.extend(page.items)
+        if len(accounts) >= page.count or not page.items:
+            return accounts
 
 
 @transaction.atomic
 def score_workspace(principal: Principal, day: date | None = None) -> ScoreSummary:
-    """Score every account of the workspace (the daily run), a page of accounts at a time."""
+    """Score every account of the workspace as of the day (the daily run; default today)."""
     require(principal.scopes, "success", "write")
-    day = day or today_for(principal)
-    profiles = _profiles(principal.workspace_id)
-    verdicts: list[HealthVerdict] = []
-    offset, total = 0, 0
-    while True:
-        page = list_accounts(principal, AccountFilter(limit=PAGE, offset=offset, sort="created_at"))
-        total = page.count
-        batch = _judge(principal.workspace_id, page.items, profiles, day)
-        _store(principal.workspace_id, batch, day)
-        verdicts.extend(batch)
-        offset += PAGE
-        if offset >= page.count or not page.items:
-            break
-    summary = _summary(day, verdicts, total, keep=False)
+    day = check_day(principal, day)
+    accounts = all_accounts(principal)
+    summary = _summary(day, _run(principal, accounts, day), len(accounts), keep=False)
     record_audit(
         principal,
         action="score",

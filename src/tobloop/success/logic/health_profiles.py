@@ -6,12 +6,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from tobloop.kernel.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from tobloop.platform.facade import Principal, record_audit, require
 from tobloop.success.contracts import HealthProfileView, HealthRuleView
 from tobloop.success.logic.health_rules import HealthRuleIn, check_storable
+from tobloop.success.logic.health_score import ColorBandsIn, ScoreMeasureIn, check_weights
 from tobloop.success.models import HealthProfile
 
 SEGMENTS = ("", "small", "mid", "large", "unknown")
@@ -19,16 +27,33 @@ STAGES = ("", "prospect", "trial", "onboarding", "active", "at_risk", "churned")
 
 
 class HealthProfileIn(BaseModel):
-    """A health-code profile for one segment and/or lifecycle stage (blank = any)."""
+    """A health profile for one segment and/or lifecycle stage (blank = any).
+
+    ``kind`` "code" uses ``rules`` (yes/no flags); "score" uses ``measures`` (weights total
+    100) and ``bands`` (the colour cut-offs of the 0–100 score).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
-    kind: str = Field("code", pattern="^code$")
+    kind: str = Field("code", pattern="^(code|score)$")
     segment: str = ""
     lifecycle_stage: str = ""
     rules: list[HealthRuleIn] = Field(default_factory=list, max_length=100)
+    measures: list[ScoreMeasureIn] = Field(default_factory=list, max_length=30)
+    bands: ColorBandsIn = Field(default_factory=ColorBandsIn)
     is_active: bool = True
+
+    @field_validator("measures")
+    @classmethod
+    def _weights(cls, measures: list[ScoreMeasureIn], info: ValidationInfo) -> list[ScoreMeasureIn]:
+        if info.data.get("kind") == "score":
+            if not measures:
+                raise ValueError("a weighted profile needs at least one measure")
+            check_weights(measures)
+        elif measures:
+            raise ValueError("measures belong to weighted profiles (kind 'score')")
+        return measures
 
     @field_validator("name", "segment", "lifecycle_stage", mode="before")
     @classmethod
@@ -52,7 +77,9 @@ class HealthProfileIn(BaseModel):
 
     @field_validator("rules")
     @classmethod
-    def _unique_ids(cls, rules: list[HealthRuleIn]) -> list[HealthRuleIn]:
+    def _unique_ids(cls, rules: list[HealthRuleIn], info: ValidationInfo) -> list[HealthRuleIn]:
+        if rules and info.data.get("kind") == "score":
+            raise ValueError("rules belong to health-code profiles (kind 'code')")
         ids = [r.id for r in rules]
         if len(ids) != len(set(ids)):
             raise ValueError("rule ids must be unique within a profile")
@@ -76,6 +103,14 @@ def parse_rules(raw: Iterable[Any]) -> list[HealthRuleIn]:
     return [HealthRuleIn.model_validate(r) for r in raw]
 
 
+def parse_measures(raw: Iterable[Any]) -> list[ScoreMeasureIn]:
+    return [ScoreMeasureIn.model_validate(m) for m in raw]
+
+
+def parse_bands(raw: dict[str, Any] | None) -> ColorBandsIn:
+    return ColorBandsIn.model_validate(raw or {})
+
+
 def profile_view(profile: HealthProfile) -> HealthProfileView:
     rules = [
         HealthRuleView(
@@ -86,6 +121,7 @@ def profile_view(profile: HealthProfile) -> HealthProfileView:
             value=r.value,
             field=r.field,
             label=r.label,
+            window_days=r.window_days,
         )
         for r in parse_rules(profile.rules)
     ]
@@ -96,6 +132,8 @@ def profile_view(profile: HealthProfile) -> HealthProfileView:
         segment=profile.segment,
         lifecycle_stage=profile.lifecycle_stage,
         rules=rules,
+        measures=[m.model_dump(mode="json") for m in parse_measures(profile.measures)],
+        bands=parse_bands(profile.bands).model_dump(mode="json"),
         is_active=profile.is_active,
     )
 
@@ -119,6 +157,8 @@ def _snapshot(profile: HealthProfile) -> dict[str, Any]:
         "segment": profile.segment,
         "lifecycle_stage": profile.lifecycle_stage,
         "rules": profile.rules,
+        "measures": profile.measures,
+        "bands": profile.bands,
         "is_active": profile.is_active,
     }
 
@@ -159,6 +199,8 @@ def _fields(valid: HealthProfileIn) -> dict[str, Any]:
         "segment": valid.segment,
         "lifecycle_stage": valid.lifecycle_stage,
         "rules": [r.model_dump(mode="json") for r in valid.rules],
+        "measures": [m.model_dump(mode="json") for m in valid.measures],
+        "bands": valid.bands.model_dump(mode="json") if valid.kind == "score" else {},
         "is_active": valid.is_active,
     }
 

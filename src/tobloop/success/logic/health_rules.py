@@ -124,6 +124,7 @@ class HealthRuleIn(BaseModel):
     value: Any = None
     field: str | None = Field(None, max_length=120)
     label: str = Field("", max_length=200)
+    window_days: int | None = Field(None, ge=1, le=730)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -134,10 +135,15 @@ class HealthRuleIn(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> HealthRuleIn:
+        from tobloop.success.logic.measures import REGISTRY
+
         measure = MEASURES.get(self.measure)
-        if measure is None:
-            raise ValueError(f"unknown measure {self.measure!r}; known: {', '.join(MEASURES)}")
-        if measure.needs_field and not self.field:
+        if measure is None and self.measure not in REGISTRY:
+            known = ", ".join([*MEASURES, *sorted(REGISTRY)])
+            raise ValueError(f"unknown measure {self.measure!r}; known: {known}")
+        if measure is None and REGISTRY[self.measure].needs_events:
+            raise ValueError(f"the measure {self.measure!r} is for weighted profiles only")
+        if measure is not None and measure.needs_field and not self.field:
             raise ValueError(f"the measure {self.measure!r} needs a field")
         if self.op in VALUE_OPS and self.value is None:
             raise ValueError(f"the question {self.op!r} needs a value")
@@ -150,7 +156,7 @@ class HealthRuleIn(BaseModel):
 
 def describe(rule: HealthRuleIn) -> str:
     """A plain sentence for a rule that was given no label."""
-    what = MEASURES[rule.measure].label
+    what = measure_label(rule.measure)
     if rule.field:
         what = f"{what} {rule.field}"
     words = {
@@ -168,6 +174,22 @@ def describe(rule: HealthRuleIn) -> str:
         "not_blank": f"{what} is filled in",
     }
     return words[rule.op]
+
+
+def measure_label(key: str) -> str:
+    from tobloop.success.logic.measures import REGISTRY
+
+    return MEASURES[key].label if key in MEASURES else REGISTRY[key].label
+
+
+def fact_key(rule: HealthRuleIn) -> str:
+    """Where a rule's value sits in the facts: profile facts by name, registry measures with
+    their window (``days_since_last_activity:0``, ``active_users:30``)."""
+    if rule.measure in MEASURES:
+        return rule.measure
+    from tobloop.success.logic.measures import REGISTRY
+
+    return f"{rule.measure}:{rule.window_days or REGISTRY[rule.measure].default_window}"
 
 
 def _number(value: object) -> float | None:
@@ -190,7 +212,10 @@ def _same(a: object, b: object) -> bool:
 
 def fires(rule: HealthRuleIn, facts: Facts) -> bool:
     """Whether the rule's answer is "yes" for these facts; unknown facts answer "no"."""
-    value = MEASURES[rule.measure].read(facts, rule.field)
+    if rule.measure in MEASURES:
+        value = MEASURES[rule.measure].read(facts, rule.field)
+    else:
+        value = facts.get(fact_key(rule))
     blank = value is None or (isinstance(value, str) and not value.strip())
     if rule.op == "is_blank":
         return blank
