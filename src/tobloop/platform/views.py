@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -203,13 +204,36 @@ def keys_page(request: HttpRequest, principal: Principal) -> HttpResponse:
             if "revoke" in request.POST:
                 _revoke(request, principal)
                 return redirect("settings:keys", slug=principal.workspace.slug)
+            if not _first_submission(request):
+                messages.info(request, gettext("That form was already sent; no new key was made."))
+                return redirect("settings:keys", slug=principal.workspace.slug)
             context["created"] = _create_key(request, principal)
         except TobloopError as exc:
             context["error"] = exc
             context["form"] = request.POST
     now = timezone.now()
     context["keys"] = [(k, _key_status(k, now)) for k in apikeys.list_api_keys(principal)]
+    context["form_nonce"] = secrets.token_urlsafe(16)
     return render(request, "platform/keys.html", context)
+
+
+USED_NONCES = "platform.used_key_form_nonces"
+
+
+def _first_submission(request: HttpRequest) -> bool:
+    """False when this key form was already sent (a reload re-posting it), so no second key.
+
+    The page that shows a new key is the answer to the POST itself (the secret is never stored,
+    not even in the session), so the browser can re-post it; each rendered form carries a
+    nonce that is accepted once.
+    """
+    nonce = request.POST.get("form_nonce", "")
+    used: list[str] = request.session.get(USED_NONCES, [])
+    if nonce and nonce in used:
+        return False
+    if nonce:
+        request.session[USED_NONCES] = [*used, nonce][-20:]
+    return True
 
 
 def _revoke(request: HttpRequest, principal: Principal) -> None:

@@ -116,3 +116,18 @@ def test_a_wrong_method_on_the_api_answers_the_error_shape(owner_client):
     assert error["code"] == "method_not_allowed"
     assert "PUT is not allowed on /api/v1/accounts" in error["message"]
     assert "GET" in response["Allow"]
+
+
+def test_reloading_the_new_key_page_makes_no_second_key(owner_client):
+    from tobloop.platform.models import ApiKey
+
+    _, client = owner_client
+    page = client.get("/w/acme/settings/keys/").content.decode()
+    nonce = page.split('name="form_nonce" value="')[1].split('"')[0]
+    form = {"name": "BI", "scopes": "read", "form_nonce": nonce}
+    first = client.post("/w/acme/settings/keys/", form)
+    assert b'data-testid="new-key"' in first.content
+    again = client.post("/w/acme/settings/keys/", form)  # the browser re-posts on reload
+    assert again.status_code == 302
+    assert ApiKey.objects.filter(name="BI").count() == 1
+    assert b"no new key was made" in client.get(again["Location"]).content
