@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "tobloop.accounts",
     "tobloop.revenue",
     "tobloop.success",
+    "tobloop.success.work",
     "tobloop.analytics",
     "tobloop.web",
 ]
