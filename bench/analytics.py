@@ -1,0 +1,291 @@
+"""Analytics benchmark: every query kind at scale, beside chdb's windowFunnel and the scan floor.
+
+    .venv/bin/python bench/analytics.py [--events 100000000] [--users 1000000]
+        [--accounts 10000] [--names 20] [--days 180] [--scratch DIR] [--json]
+
+1. **Generate** a reproducible event set with DuckDB (``--events`` rows, ``--users`` users
+   spread over ``--accounts`` accounts with a segment each, ``--names`` event names, ``--days``
+   days): Parquet under the scratch directory, then an event store of tobloop's DuckDB layout
+   (the ``events`` table of ``DuckDBStore``, rows in (workspace, user, time) order as the loader
+   keeps them). Both steps are timed and cached in the scratch directory.
+2. **Queries** through tobloop's own runners on that store: a 5-step funnel with a 7-day
+   window counted by user, broken down by account segment; weekly retention for 12 weeks;
+   paths of depth 4 from a start event; daily active accounts (trends).
+3. **References** on the same data: the funnel question asked of ClickHouse's
+   ``windowFunnel`` through chdb over the Parquet file (explicit non-nullable schema), and the
+   DuckDB scan floor (reading the columns the funnel needs once, doing nothing else).
+
+Prints seconds per query, the funnel's ratio to the chdb reference and to the scan floor, and
+the process's peak memory. Results of the two funnel paths are compared (same step counts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import resource
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+WORKSPACE = 1
+START = date(2026, 5, 1)
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--events", type=int, default=100_000_000)
+    p.add_argument("--users", type=int, default=1_000_000)
+    p.add_argument("--accounts", type=int, default=10_000)
+    p.add_argument("--names", type=int, default=20)
+    p.add_argument("--days", type=int, default=180)
+    p.add_argument("--scratch", type=Path, default=Path("/tmp/tobloop-bench-analytics"))
+    p.add_argument("--memory-limit", default="6GB", help="DuckDB memory limit")
+    p.add_argument("--json", action="store_true")
+    return p.parse_args()
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(label: str, fn: Callable[[], Any], log: list[str]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    seconds = time.perf_counter() - t0
+    log.append(f"{label}: {seconds:.2f} s")
+    print(f"  {label}: {seconds:.2f} s", file=sys.stderr, flush=True)
+    return round(seconds, 3), out
+
+
+def generate(a: argparse.Namespace, parquet: Path, accounts_csv: Path) -> float:
+    """Events: each user active over a random stretch of the period, events in time order.
+
+    Event ``e0`` … ``e{names-1}`` is drawn with a skew towards low numbers, so a funnel
+    ``e0 → e1 → e2 → e3 → e4`` converts partly; users belong to ``hash(user) % accounts``.
+    """
+    import duckdb
+
+    per_user = max(1, a.events // a.users)
+    span_ms = a.days * 86_400_000
+    start_ms = calendar.timegm(START.timetuple()) * 1000
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit='{a.memory_limit}'; SET preserve_insertion_order=true")
+    t0 = time.perf_counter()
+    con.execute(
+        f"""
+COPY (
+  WITH u AS (
+    SELECT u, hash(u, 1) % {a.accounts} AS acct,
+           -- the user's active stretch: 7 days … the whole period
+           (604800000 + (hash(u, 2) % {span_ms - 604_800_000}))::BIGINT AS stretch,
+           hash(u, 3) AS h
+    FROM range({a.users}) t(u)
+  ), ev AS (
+    SELECT u, acct, j,
+           ((h % 1000003) / 1000003.0 * ({span_ms} - stretch))::BIGINT
+             + (j * stretch / {per_user})::BIGINT
+             + (hash(u, j, 4) % greatest(1, (stretch / {per_user})::BIGINT))::BIGINT AS off,
+           floor({a.names} * pow((hash(u, j, 5) % 1000000) / 1000000.0, 1.6))::INT AS n
+    FROM u, range({per_user}) r(j)
+  )
+  SELECT {WORKSPACE}::BIGINT AS workspace_id,
+         'e' || n AS event,
+         'u' || lpad(u::VARCHAR, 8, '0') AS distinct_id,
+         'acct_' || lpad(acct::VARCHAR, 6, '0') AS account_id,
+         make_timestamp(({start_ms} + off) * 1000) AS timestamp
+  FROM ev ORDER BY u, j
+) TO '{parquet}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+"""
+    )
+    con.execute(
+        f"""
+COPY (SELECT 'acct_' || lpad(a::VARCHAR, 6, '0') AS account_id,
+             ['micro', 'small', 'mid', 'large'][1 + (hash(a, 7) % 4)::INT] AS segment
+      FROM range({a.accounts}) t(a))
+TO '{accounts_csv}' (HEADER)
+"""
+    )
+    return time.perf_counter() - t0
+
+
+def build_store(a: argparse.Namespace, parquet: Path, store_dir: Path) -> float:
+    """tobloop's DuckDB event store filled from the Parquet file, in the loader's sort order."""
+    from tobloop.analytics.store.duckdb_store import DuckDBStore
+
+    t0 = time.perf_counter()
+    store = DuckDBStore(store_dir / "events.duckdb", memory_limit=a.memory_limit)
+    store.ensure_schema()
+    with store.writing() as con:
+        con.execute(
+            f"""
+INSERT INTO events (workspace_id, type, event, distinct_id, user_id, account_id, timestamp,
+                    received_at, message_id, dedupe_key, properties, source)
+SELECT workspace_id, 'track', event, distinct_id, distinct_id, account_id, timestamp,
+       timestamp, distinct_id || ':' || row_number() OVER (), hash(distinct_id, timestamp, event),
+       '{{}}', 'import'
+FROM read_parquet('{parquet}')
+"""
+        )
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    a = _args()
+    a.scratch.mkdir(parents=True, exist_ok=True)
+    tag = f"{a.events}-{a.users}-{a.accounts}-{a.names}-{a.days}"
+    parquet = a.scratch / f"events-{tag}.parquet"
+    accounts_csv = a.scratch / f"accounts-{tag}.csv"
+    store_dir = a.scratch / f"store-{tag}"
+    log: list[str] = []
+    report: dict[str, Any] = {"events": a.events, "users": a.users, "accounts": a.accounts}
+
+    print(f"data ({a.events:,} events) in {a.scratch}", file=sys.stderr)
+    if not parquet.exists():
+        report["generate_s"] = round(generate(a, parquet, accounts_csv), 2)
+        print(f"  generated Parquet in {report['generate_s']} s", file=sys.stderr)
+    if not (store_dir / "events.duckdb").exists():
+        shutil.rmtree(store_dir, ignore_errors=True)
+        store_dir.mkdir()
+        report["store_load_s"] = round(build_store(a, parquet, store_dir), 2)
+        print(f"  loaded the event store in {report['store_load_s']} s", file=sys.stderr)
+
+    import duckdb
+
+    from tobloop.analytics.insights.models import (
+        FunnelQuery,
+        PathsQuery,
+        RetentionQuery,
+        TrendsQuery,
+    )
+    from tobloop.analytics.insights.runners import (
+        DuckDBEngine,
+        FunnelRunner,
+        PathsRunner,
+        RetentionRunner,
+        TrendsRunner,
+    )
+
+    con = duckdb.connect(str(store_dir / "events.duckdb"), read_only=True)
+    con.execute(f"SET memory_limit='{a.memory_limit}'")
+    engine = DuckDBEngine(con)
+    first, last = START.isoformat(), (START + timedelta(days=a.days - 1)).isoformat()
+    span = {"from": first, "to": last, "timezone": "UTC"}
+    steps = [{"event": f"e{i}"} for i in range(5)]
+
+    print("queries", file=sys.stderr)
+    funnel_q = FunnelQuery.model_validate({**span, "steps": steps, "window": "7d", "by": "user"})
+    report["funnel_s"], funnel = _timed(
+        "funnel, 5 steps, 7 d, by user",
+        lambda: FunnelRunner(funnel_q, workspace_id=WORKSPACE).calculate(engine),
+        log,
+    )
+    ours = [s.count for s in funnel.steps]
+    report["funnel_counts"] = ours
+
+    breakdown_q = _with_segment_breakdown(funnel_q)
+    if breakdown_q is not None:
+        report["funnel_breakdown_s"], _ = _timed(
+            "funnel, 5 steps, 7 d, by user, breakdown by account segment",
+            lambda: FunnelRunner(breakdown_q, workspace_id=WORKSPACE).calculate(engine),
+            log,
+        )
+
+    retention_q = RetentionQuery.model_validate(
+        {**span, "start": {"event": "e0"}, "period": "week", "periods": 12, "by": "user"}
+    )
+    report["retention_s"], _ = _timed(
+        "retention, weekly, 12 weeks",
+        lambda: RetentionRunner(retention_q, workspace_id=WORKSPACE).calculate(engine),
+        log,
+    )
+    paths_q = PathsQuery.model_validate({**span, "start": "e0", "depth": 4})
+    report["paths_s"], _ = _timed(
+        "paths, depth 4 from e0",
+        lambda: PathsRunner(paths_q, workspace_id=WORKSPACE).calculate(engine),
+        log,
+    )
+    trends_q = TrendsQuery.model_validate({**span, "interval": "day"})
+    report["trends_s"], _ = _timed(
+        "trends: daily events, users and active accounts",
+        lambda: TrendsRunner(trends_q, workspace_id=WORKSPACE).calculate(engine),
+        log,
+    )
+
+    names = ", ".join(f"'e{i}'" for i in range(5))
+    report["scan_floor_s"], _ = _timed(
+        "scan floor (DuckDB reads the funnel's columns)",
+        lambda: con.execute(
+            "SELECT count(*), max(distinct_id), max(timestamp) FROM events "
+            f"WHERE workspace_id = {WORKSPACE} AND event IN ({names})"
+        ).fetchall(),
+        log,
+    )
+    con.close()
+
+    report["chdb_window_funnel_s"], reference = _timed(
+        "reference: chdb windowFunnel over the Parquet file",
+        lambda: _chdb_window_funnel(parquet, first, last),
+        log,
+    )
+    report["chdb_counts"] = reference
+    report["funnel_ratio_to_chdb"] = round(report["funnel_s"] / report["chdb_window_funnel_s"], 3)
+    report["funnel_ratio_to_scan_floor"] = round(report["funnel_s"] / report["scan_floor_s"], 2)
+    report["same_counts"] = ours == reference
+    report["peak_rss_mib"] = round(_peak_rss_mib())
+    if a.json:
+        print(json.dumps(report))
+        return
+    print()
+    for key, value in report.items():
+        print(f"{key:>28}: {value}")
+
+
+def _with_segment_breakdown(q: Any) -> Any:
+    """The funnel broken down by account segment, when the query model offers breakdowns."""
+    try:
+        return q.model_copy(
+            update={
+                "breakdown": type(q)
+                .model_fields["breakdown"]
+                .annotation.__args__[0](kind="account_field", key="segment")
+            }
+        )
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return None
+
+
+def _chdb_window_funnel(parquet: Path, first: str, last: str) -> list[int]:
+    from chdb import session as chdb_session
+
+    s = chdb_session.Session()
+    conds = ", ".join(f"event = 'e{i}'" for i in range(5))
+    levels = ", ".join(f"countIf(level >= {i + 1})" for i in range(5))
+    lo = f"toDateTime64('{first} 00:00:00', 3, 'UTC')"
+    hi = f"toDateTime64('{last} 00:00:00', 3, 'UTC') + INTERVAL 1 DAY"
+    sql = f"""
+SELECT {levels} FROM (
+  SELECT distinct_id,
+         windowFunnel(604800000)(toUInt64(toUnixTimestamp64Milli(timestamp)),
+                                 event = 'e0' AND timestamp >= {lo} AND timestamp < {hi},
+                                 {conds.split(", ", 1)[1]}) AS level
+  FROM file('{parquet}', Parquet,
+            'workspace_id Int64, event String, distinct_id String, account_id String,
+             timestamp DateTime64(6, \\'UTC\\')')
+  GROUP BY distinct_id)
+"""
+    out = s.query(sql, "JSONCompact")
+    data: list[list[Any]] = json.loads(out.bytes())["data"]
+    return [int(v) for v in data[0]]
+
+
+if __name__ == "__main__":
+    main()
