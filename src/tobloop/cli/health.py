@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 
 from tobloop.cli.runtime import emit_json, err_console, fail, out_console, resolve_workspace
 
-health_app = typer.Typer(help="Account health: health-code profiles and verdicts.")
+health_app = typer.Typer(
+    help="Account health: profiles (health code or weighted score), verdicts, overrides, back-test."
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 WorkspaceOpt = Annotated[
@@ -33,17 +36,35 @@ def _details(exc: Any) -> list[dict[str, Any]]:
     return [{"loc": list(d.loc), "msg": d.msg} for d in exc.details]
 
 
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+
+
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Score as of this day, YYYY-MM-DD (default today).")
+]
+
+
 @health_app.command("score")
 def score(
     account: Annotated[
         int | None, typer.Option("--account", min=1, help="Score one account (by id) only.")
     ] = None,
+    as_of: AsOfOpt = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Score today's health of every account (or one) and keep it in the daily history."""
+    """Score the health of every account (or one) as of a day and keep it in the history."""
     from tobloop.cli.runtime import setup_django
 
+    day = _day(as_of, "--as-of")
     setup_django()
     from tobloop.kernel.errors import TobloopError
     from tobloop.success import facade
@@ -52,9 +73,9 @@ def score(
         principal = _principal(workspace, as_json)
         with err_console.status("Scoring account health…"):
             if account is not None:
-                summary = facade.score_account(principal, account)
+                summary = facade.score_account(principal, account, day)
             else:
-                summary = facade.score_workspace(principal)
+                summary = facade.score_workspace(principal, day)
     except TobloopError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
     if as_json:
@@ -86,3 +107,147 @@ def install_default(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) ->
         emit_json(dataclasses.asdict(profile))
     else:
         out_console.print(f"Created health profile [bold]{profile.name}[/] (id {profile.id}).")
+
+
+@health_app.command("daily")
+def daily(as_json: JsonOpt = False) -> None:
+    """Score today's health in every workspace (the job to run once a day from cron/systemd)."""
+    from tobloop.cli.runtime import setup_django
+
+    setup_django()
+    from tobloop.success import facade
+
+    with err_console.status("Scoring account health in every workspace…"):
+        runs = facade.run_daily_health()
+    if as_json:
+        emit_json({"workspaces": [{"workspace": s, **dataclasses.asdict(r)} for s, r in runs]})
+        return
+    for slug, r in runs:
+        out_console.print(
+            f"{slug} {r.day}: {r.scored} scored — {r.red} red, {r.yellow} yellow, {r.green} green"
+        )
+
+
+@health_app.command("measures")
+def measures(as_json: JsonOpt = False) -> None:
+    """List the measures weighted profiles and health-code flags can use."""
+    from tobloop.cli.runtime import setup_django
+
+    setup_django()
+    from tobloop.success import facade
+
+    items = [
+        {"key": m.key, "label": m.label, "source": m.source, "unit": m.unit,
+         "direction": m.direction, "default_window": m.default_window,
+         "description": m.description, "needs_events": m.needs_events}
+        for m in sorted(facade.HEALTH_MEASURES.values(), key=lambda m: m.key)
+    ]  # fmt: skip
+    if as_json:
+        emit_json({"items": items, "count": len(items)})
+        return
+    for m in items:
+        out_console.print(f"[bold]{m['key']}[/] ({m['source']}, {m['unit']}): {m['description']}")
+
+
+@health_app.command("override")
+def override(
+    account: Annotated[int, typer.Argument(min=1, help="Account id.")],
+    color: Annotated[str, typer.Option("--color", help="red, yellow or green.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the colour is overridden.")],
+    until: Annotated[str, typer.Option("--until", help="Last day it applies, YYYY-MM-DD.")],
+    score: Annotated[
+        float | None, typer.Option("--score", min=0, max=100, help="Optional score 0–100.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Override an account's health colour by hand until a day (audited)."""
+    from tobloop.cli.runtime import setup_django
+
+    last = _day(until, "--until")
+    setup_django()
+    from tobloop.kernel.errors import TobloopError
+    from tobloop.success import facade
+
+    data = {"color": color, "reason": reason, "until": last, "score": score}
+    try:
+        view = facade.set_health_override(_principal(workspace, as_json), account, data)
+    except TobloopError as exc:
+        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+    if as_json:
+        emit_json(dataclasses.asdict(view))
+    else:
+        out_console.print(f"Account {account} is {view.color} until {view.until}: {view.reason}")
+
+
+@health_app.command("clear-override")
+def clear_override(
+    account: Annotated[int, typer.Argument(min=1, help="Account id.")],
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """End an account's override now; the computed colour applies again."""
+    from tobloop.cli.runtime import setup_django
+
+    setup_django()
+    from tobloop.kernel.errors import TobloopError
+    from tobloop.success import facade
+
+    try:
+        facade.clear_health_override(_principal(workspace, as_json), account)
+    except TobloopError as exc:
+        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+    if as_json:
+        emit_json({"account": account, "cleared": True})
+    else:
+        out_console.print(f"Override of account {account} cleared.")
+
+
+@health_app.command("backtest")
+def backtest(
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Profile name (default: every active one).")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First snapshot day (default: a year before --to).")
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help="Last snapshot day (default and latest: 90 days ago)."),
+    ] = None,
+    step: Annotated[str, typer.Option("--step", help="month or week.")] = "month",
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replay snapshots and report how well each profile predicted churn in the next 90 days."""
+    from tobloop.cli.runtime import setup_django
+
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    if step not in ("month", "week"):
+        raise typer.BadParameter("month or week", param_hint="--step")
+    setup_django()
+    from tobloop.kernel.errors import TobloopError
+    from tobloop.success import facade
+
+    try:
+        with err_console.status("Replaying health snapshots…"):
+            reports = facade.backtest_health(
+                _principal(workspace, as_json), profile=profile, start=start, end=end,
+                step="week" if step == "week" else "month",
+            )  # fmt: skip
+    except TobloopError as exc:
+        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+    if as_json:
+        emit_json({"items": [dataclasses.asdict(r) for r in reports], "count": len(reports)})
+        return
+    for r in reports:
+        out_console.print(
+            f"[bold]{r.profile}[/] ({r.kind}) {r.start}…{r.end}, {len(r.snapshots)} snapshots: "
+            f"{r.observations} observations, {r.churned} churned within {r.horizon_days} days; "
+            f"ROC AUC {_num(r.roc_auc)}, precision of red {_num(r.precision_red)} "
+            f"(churn rate {_num(r.churn_rate)}), churned that were red {_num(r.churned_red_share)}"
+        )
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import Field as PydanticField
 
 from tobloop.platform.contracts import Principal
 from tobloop.success import facade
@@ -30,6 +31,13 @@ class VerdictOut(Schema):
     profile_id: int
     profile_name: str
     computed_at: datetime
+    kind: str
+    score: float | None
+    computed_color: str
+    computed_score: float | None
+    measures: list[dict[str, Any]]
+    override: dict[str, Any] | None
+    changes: list[dict[str, Any]]
 
 
 class AccountHealthOut(Schema):
@@ -47,6 +55,7 @@ class ScoreIn(Schema):
     account: int | None = Field(
         None, ge=1, le=2**63 - 1, description="one account id; omit to score the workspace"
     )
+    as_of: date | None = Field(None, description="the day to score (default today)")
 
 
 class ScoreOut(Schema):
@@ -67,6 +76,7 @@ class RuleOut(Schema):
     value: Any = None
     field: str | None = None
     label: str
+    window_days: int | None = None
 
 
 class ProfileOut(Schema):
@@ -76,7 +86,86 @@ class ProfileOut(Schema):
     segment: str
     lifecycle_stage: str
     rules: list[RuleOut]
+    measures: list[dict[str, Any]]
+    bands: dict[str, float]
     is_active: bool
+
+
+class OverrideOut(Schema):
+    id: int
+    account_id: int
+    color: str
+    score: float | None
+    reason: str
+    until: date
+    created_by: str
+    created_at: datetime
+    cleared_at: datetime | None
+    active: bool
+
+
+class OverrideList(Schema):
+    items: list[OverrideOut]
+    count: int
+
+
+class OverrideQuery(Schema):
+    account: int = Field(..., ge=1, le=2**63 - 1, description="account id")
+
+
+class MeasureOut(Schema):
+    key: str
+    label: str
+    source: str
+    unit: str
+    direction: str
+    default_window: int
+    description: str
+    needs_events: bool
+
+
+class MeasureList(Schema):
+    items: list[MeasureOut]
+    count: int
+
+
+class BacktestQuery(Schema):
+    profile: str | None = Field(None, max_length=120, description="profile name or id")
+    from_: date | None = Field(None, alias="from", description="first snapshot day")
+    to: date | None = Field(None, description="last snapshot day")
+    step: Literal["month", "week"] = "month"
+
+
+class SnapshotOut(Schema):
+    day: date
+    accounts: int
+    churned: int
+    red: int
+    churned_red: int
+
+
+class BacktestOut(Schema):
+    profile: str
+    kind: str
+    start: date
+    end: date
+    step: str
+    horizon_days: int
+    observations: int
+    churned: int
+    red: int
+    churned_red: int
+    roc_auc: float | None
+    precision_red: float | None
+    churned_red_share: float | None
+    churn_rate: float | None
+    snapshots: list[SnapshotOut]
+    explanation: dict[str, str]
+
+
+class BacktestList(Schema):
+    items: list[BacktestOut]
+    count: int
 
 
 class ProfileList(Schema):
@@ -101,8 +190,60 @@ def score_health(request: HttpRequest, payload: ScoreIn) -> Any:
     """Score one account, or every account of the workspace, and store today's verdicts."""
     principal = _principal(request)
     if payload.account is not None:
-        return asdict(facade.score_account(principal, payload.account))
-    return asdict(facade.score_workspace(principal))
+        return asdict(facade.score_account(principal, payload.account, payload.as_of))
+    return asdict(facade.score_workspace(principal, payload.as_of))
+
+
+@router.get("/success/health/measures", response=MeasureList, summary="List health measures")
+def list_measures(request: HttpRequest) -> dict[str, Any]:
+    """Every measure a weighted profile (or a health-code flag) can use, with its source."""
+    facade.list_health_profiles(_principal(request))  # the success:read check
+    items = [
+        {k: getattr(m, k) for k in MeasureOut.model_fields}
+        for m in sorted(facade.HEALTH_MEASURES.values(), key=lambda m: m.key)
+    ]
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/success/health/overrides", response=OverrideList, summary="An account's overrides")
+def list_overrides(request: HttpRequest, query: Query[OverrideQuery]) -> dict[str, Any]:
+    items = facade.list_health_overrides(_principal(request), query.account)
+    return {"items": [asdict(o) for o in items], "count": len(items)}
+
+
+class OverrideBody(facade.OverrideIn):
+    account: int = PydanticField(..., ge=1, le=2**63 - 1, description="account id")
+
+
+@router.post(
+    "/success/health/overrides", response={201: OverrideOut}, summary="Override an account's health"
+)
+def set_override(request: HttpRequest, payload: OverrideBody) -> Status[Any]:
+    """Set the colour (and optionally the score) by hand, with a reason, until a day."""
+    data = facade.OverrideIn(**payload.model_dump(exclude={"account"}))
+    return Status(
+        201, asdict(facade.set_health_override(_principal(request), payload.account, data))
+    )
+
+
+@router.delete(
+    "/success/health/overrides/{int:account_id}",
+    response={204: None},
+    summary="Clear an account's override",
+)
+def clear_override(request: HttpRequest, account_id: int) -> Status[Any]:
+    facade.clear_health_override(_principal(request), account_id)
+    return Status(204, None)
+
+
+@router.get("/success/health/backtest", response=BacktestList, summary="Back-test health profiles")
+def backtest(request: HttpRequest, query: Query[BacktestQuery]) -> dict[str, Any]:
+    """Replay monthly (or weekly) snapshots and compare with churn in the following 90 days."""
+    reports = facade.backtest_health(
+        _principal(request), profile=query.profile, start=query.from_, end=query.to,
+        step=query.step,
+    )  # fmt: skip
+    return {"items": [asdict(r) for r in reports], "count": len(reports)}
 
 
 @router.get("/success/health/profiles", response=ProfileList, summary="List health profiles")

@@ -19,7 +19,14 @@ from tobloop.success.contracts import (
     ScoreSummary,
     Validation,
 )
-from tobloop.success.logic.health import account_health, score_account, score_workspace
+from tobloop.success.logic.health import (
+    account_health,
+    run_daily_health,
+    score_account,
+    score_workspace,
+)
+from tobloop.success.logic.health_backtest import BacktestReport
+from tobloop.success.logic.health_backtest import run_backtest as backtest_health
 from tobloop.success.logic.health_overrides import (
     OverrideIn,
     clear_health_override,
@@ -57,6 +64,7 @@ __all__ = [
     "HEALTH_MEASURES",
     "MEASURES",
     "AccountHealth",
+    "BacktestReport",
     "CalibrationBin",
     "ChurnEvaluation",
     "Driver",
@@ -73,6 +81,7 @@ __all__ = [
     "ScoreSummary",
     "Validation",
     "account_health",
+    "backtest_health",
     "clear_health_override",
     "create_health_profile",
     "delete_health_profile",
@@ -82,6 +91,7 @@ __all__ = [
     "list_health_profiles",
     "register_measure",
     "replace_health_profile",
+    "run_daily_health",
     "score_account",
     "score_workspace",
     "set_health_override",

@@ -213,6 +213,18 @@ def score_workspace(principal: Principal, day: date | None = None) -> ScoreSumma
     return summary
 
 
+def run_daily_health() -> list[tuple[str, ScoreSummary]]:
+    """The daily job: score today's health in every workspace that has an active profile."""
+    from tobloop.platform.facade import list_workspaces, system_principal
+
+    out = []
+    for ws in list_workspaces():
+        if not HealthProfile.objects.for_workspace(ws.id).filter(is_active=True).exists():
+            continue
+        out.append((ws.slug, score_workspace(system_principal(ws.slug, "health-daily"))))
+    return out
+
+
 def account_health(
     principal: Principal, account_id: int, days: int = HISTORY_DAYS
 ) -> AccountHealth:
