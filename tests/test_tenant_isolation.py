@@ -27,6 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tobloop.accounts import facade as accounts
+from tobloop.analytics.logic import saved_insights
 from tobloop.platform import facade as platform
 from tobloop.platform.admin_scoping import WorkspaceScopedAdmin
 from tobloop.platform.models import ApiKey, AuditEvent, Workspace
@@ -52,6 +53,8 @@ class Tenants:
     b_member: str  # user name of a member of beta only
     b_profile: int  # a health profile of beta
     b_subscription: int  # a subscription of beta
+    b_insight: int  # a saved analytics insight of beta
+    b_dashboard: int  # an analytics dashboard of beta
 
 
 @pytest.fixture
@@ -97,6 +100,17 @@ def tenants(make_workspace, add_member) -> Tenants:
         filename="subs.csv",
     )
     b_subscription = revenue.list_subscriptions(b, account_id=None, limit=1, offset=0).items[0]
+    b_insight = saved_insights.create_insight(
+        b,
+        saved_insights.InsightIn(
+            name=f"{SECRET} insight",
+            kind="funnel",
+            query={"steps": ["A", "B"], "from": "2026-01-01", "to": "2026-01-31"},
+        ),
+    )
+    b_dashboard = saved_insights.create_dashboard(
+        b, saved_insights.DashboardIn(name=f"{SECRET} board", insights=[b_insight.id])
+    )
     return Tenants(
         a=a,
         b=b,
@@ -111,6 +125,8 @@ def tenants(make_workspace, add_member) -> Tenants:
         b_member="beta-secret-csm",
         b_profile=b_profile.id,
         b_subscription=b_subscription.id,
+        b_insight=b_insight.id,
+        b_dashboard=b_dashboard.id,
     )
 
 
@@ -165,6 +181,8 @@ FOREIGN_IDS = {
     "username": lambda t: t.b_member,
     "profile_id": lambda t: t.b_profile,
     "subscription_id": lambda t: t.b_subscription,
+    "insight_id": lambda t: t.b_insight,
+    "dashboard_id": lambda t: t.b_dashboard,
 }
 # Operations that answer something other than 404 for B's identifiers, with the reason. They
 # must still leave B unchanged and show nothing of B.

@@ -39,3 +39,94 @@ class EventUser(models.Model):
 
     def __str__(self) -> str:
         return self.distinct_id
+
+
+class SavedInsight(models.Model):
+    """A builder query kept under a name: kind plus the query JSON the REST API takes."""
+
+    class Kind(models.TextChoices):
+        FUNNEL = "funnel", _("Funnel")
+        RETENTION = "retention", _("Retention")
+        PATHS = "paths", _("Paths")
+        TRENDS = "trends", _("Trends")
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="saved_insights"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    query = models.JSONField(_("query"), default=dict)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.CharField(_("owner"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = WorkspaceManager["SavedInsight"]()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["workspace", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dashboard(models.Model):
+    """Saved insights shown together, in the order of their items."""
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="dashboards"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.CharField(_("owner"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = WorkspaceManager["Dashboard"]()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DashboardItem(models.Model):
+    """One insight's place on a dashboard."""
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="dashboard_items"
+    )
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="items")
+    insight = models.ForeignKey(SavedInsight, on_delete=models.CASCADE, related_name="placements")
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    objects = WorkspaceManager["DashboardItem"]()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dashboard", "insight"], name="uniq_dashboard_insight")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dashboard_id}#{self.position}: {self.insight_id}"
+
+
+class AarrrSettings(models.Model):
+    """The workspace's AARRR mapping (P-DATA-2, P-DATA-4): events, targets and owners."""
+
+    workspace = models.OneToOneField(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="aarrr_settings"
+    )
+    # {"acquisition": {"event": "...", "target": 0.5, "owner": "..."}, ...} — see logic/aarrr.py
+    stages = models.JSONField(_("stages"), default=dict)
+    invite_sent_event = models.CharField(_("invite sent event"), max_length=200, blank=True)
+    invite_accepted_event = models.CharField(_("invite accepted event"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = WorkspaceManager["AarrrSettings"]()
+
+    def __str__(self) -> str:
+        return f"AARRR settings of workspace {self.workspace_id}"

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
+from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from pydantic import ValidationError
 
-from tobloop.analytics import facade
+from tobloop.accounts import facade as accounts_facade
+from tobloop.analytics import facade, insight_charts, query_forms
+from tobloop.analytics.insights import service
+from tobloop.analytics.insights.models import FunnelQuery
+from tobloop.analytics.logic import saved_insights as saved
+from tobloop.analytics.models import EventUser
+from tobloop.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from tobloop.platform.contracts import Principal
 from tobloop.platform.web import member_view
 
@@ -71,3 +86,351 @@ def event_catalog(request: HttpRequest, principal: Principal) -> HttpResponse:
             "total": sum(c.count for c in catalog),
         },
     )
+
+
+@member_view("analytics", "read")
+def account_by_external_id(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """``?id=EXT``: the account page of the account events name by its external id."""
+    external_id = _text(request, "id", 120)
+    if external_id:
+        page = accounts_facade.list_accounts(
+            principal, accounts_facade.AccountFilter(q=external_id, limit=50)
+        )
+        for account in page.items:
+            if account.external_id == external_id:
+                return redirect("accounts:detail", slug=principal.workspace.slug, pk=account.id)
+    raise NotFound(_("No account has the external id %(id)s.") % {"id": external_id or "—"})
+
+
+# --- Query builder: funnel, retention, paths, trends --------------------------------------
+
+BUILDER_TITLES = {
+    "funnel": gettext_lazy("Funnel"),
+    "retention": gettext_lazy("Retention"),
+    "paths": gettext_lazy("Paths"),
+    "trends": gettext_lazy("Trends"),
+}
+FILTER_OPS = [
+    ("eq", "="),
+    ("neq", "≠"),
+    ("gt", ">"),
+    ("gte", "≥"),
+    ("lt", "<"),
+    ("lte", "≤"),
+    ("contains", gettext_lazy("contains")),
+    ("is_set", gettext_lazy("is set")),
+    ("is_not_set", gettext_lazy("is not set")),
+]
+DROPPED_LIMIT = 200
+PERIOD_LABELS = [
+    ("day", gettext_lazy("Day")),
+    ("week", gettext_lazy("Week")),
+    ("month", gettext_lazy("Month")),
+]
+METRIC_LABELS = [
+    ("users", gettext_lazy("Unique users")),
+    ("accounts", gettext_lazy("Unique accounts")),
+    ("count", gettext_lazy("Events")),
+]
+
+
+def workspace_today(principal: Principal) -> date:
+    return datetime.now(ZoneInfo(principal.workspace.timezone)).date()
+
+
+def _event_names(principal: Principal) -> list[str]:
+    return sorted({c.event for c in facade.event_catalog(principal) if c.event}, key=str.lower)
+
+
+def builder_context(principal: Principal, kind: str, request: HttpRequest) -> dict[str, Any]:
+    """Read, validate and (when valid) run one builder page's query."""
+    form = query_forms.read_form(kind, request.GET, workspace_today(principal))
+    insight = None
+    if form.valid:
+        try:
+            insight = insight_charts.run_insight(principal, kind, form.queries, form.body)
+        except InvalidInput as exc:
+            form.errors["query"] = exc.message
+    return {
+        "nav_active": "analytics",
+        "tab": kind,
+        "kind": kind,
+        "title": BUILDER_TITLES[kind],
+        "form": form,
+        "v": form.values,
+        "errors": form.errors,
+        "insight": insight,
+        "chart_json": insight.chart if insight else None,
+        "event_names": _event_names(principal),
+        "filter_ops": FILTER_OPS,
+        "query": request.GET.urlencode(),
+        "saved_body": orjson.dumps(form.body).decode() if form.valid else "",
+        "can_save": principal.can("analytics", "write"),
+        "steps": funnel_step_rows(form) if kind == "funnel" else [],
+        "start_filters": _with_blank(form.values.get("start_filters", [])),
+        "periods": PERIOD_LABELS,
+        "metrics": METRIC_LABELS,
+        "metric_label": dict(METRIC_LABELS).get(form.values.get("metric", ""), ""),
+        "trend_events": trend_event_rows(form) if kind == "trends" else [],
+        "dashboards": saved.list_dashboards(principal, limit=500)[0] if form.valid else [],
+    }
+
+
+def trend_event_rows(form: query_forms.BuiltForm) -> list[dict[str, Any]]:
+    """The events compared, one blank to add another (up to five), errors beside each."""
+    names = list(form.values.get("events", []))
+    while not names or (names[-1] and len(names) < query_forms.MAX_TREND_EVENTS):
+        names.append("")
+    filled = 0
+    rows = []
+    for name in names:
+        key = f"event_{filled}" if name else ""
+        filled += 1 if name else 0
+        rows.append({"name": name, "key": key, "error": form.errors.get(key, "") if key else ""})
+    return rows
+
+
+def _with_blank(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [*filters, {"key": "", "op": "eq", "raw": ""}]
+
+
+def funnel_step_rows(form: query_forms.BuiltForm) -> list[dict[str, Any]]:
+    """The form's steps plus one blank row to add a step; errors of step n of the query (blank
+    rows are skipped in it) are shown beside the row they came from."""
+    steps = list(form.values.get("steps", []))
+    rows, n = [], 0
+    for s in steps:
+        key = ""
+        if s["event"]:
+            key, n = f"step_{n}", n + 1
+        rows.append(
+            {
+                **s,
+                "filters_shown": _with_blank(s["filters"]),
+                "error_key": key,
+                "error": form.errors.get(key, "") if key else "",
+            }
+        )
+    while len(rows) < 2 or (len(rows) < query_forms.MAX_STEPS and rows[-1]["event"]):
+        rows.append(
+            {
+                "event": "",
+                "filters": [],
+                "filters_shown": _with_blank([]),
+                "error_key": "",
+                "error": "",
+            }
+        )
+    return rows
+
+
+def _builder(kind: str) -> Any:
+    @member_view("analytics", "read")
+    def page(request: HttpRequest, principal: Principal) -> HttpResponse:
+        context = builder_context(principal, kind, request)
+        return render(request, f"analytics/{kind}.html", context)
+
+    page.__name__ = f"{kind}_page"
+    return page
+
+
+funnel_page = _builder("funnel")
+retention_page = _builder("retention")
+paths_page = _builder("paths")
+trends_page = _builder("trends")
+
+
+@member_view("analytics", "read")
+def funnel_dropped(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """The users or accounts that reached step ``at`` − 1 and not step ``at``: a fragment."""
+    form = query_forms.read_form("funnel", request.GET, workspace_today(principal))
+    if not form.valid:
+        raise InvalidInput(_("The funnel is not valid: %(errors)s") % {"errors": form.errors})
+    query: FunnelQuery = form.queries[0]
+    try:
+        at = int(request.GET.get("at", ""))
+    except ValueError:
+        raise InvalidInput(_("Choose a step from 2 to %(n)s.") % {"n": len(query.steps)}) from None
+    if not 2 <= at <= len(query.steps):
+        raise InvalidInput(_("Choose a step from 2 to %(n)s.") % {"n": len(query.steps)})
+    ids = service.funnel_dropped(principal, query, step=at, limit=DROPPED_LIMIT + 1)
+    users = {}
+    if query.by.value == "user":
+        found = EventUser.objects.for_workspace(principal.workspace_id).filter(
+            distinct_id__in=ids[:DROPPED_LIMIT]
+        )
+        users = {u.distinct_id: u for u in found}
+    rows = [{"id": i, "user": users.get(i)} for i in ids[:DROPPED_LIMIT]]
+    return render(
+        request,
+        "analytics/_dropped.html",
+        {
+            "rows": rows,
+            "more": len(ids) > DROPPED_LIMIT,
+            "limit": DROPPED_LIMIT,
+            "by": query.by.value,
+            "from_step": query.steps[at - 2].event,
+            "to_step": query.steps[at - 1].event,
+            "at": at,
+        },
+    )
+
+
+# --- Saved insights and dashboards --------------------------------------------------------
+
+
+@member_view("analytics", "write")
+@require_POST
+def insight_save(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """The builder's Save button: store the query, optionally onto a (new) dashboard."""
+    try:
+        query = orjson.loads(request.POST.get("query", "") or "{}")
+    except orjson.JSONDecodeError:
+        raise InvalidInput(_("The query to save is not valid JSON.")) from None
+    kind = request.POST.get("kind", "")
+    try:
+        data = saved.InsightIn(
+            name=request.POST.get("name", "").strip() or "",
+            kind=kind,  # type: ignore[arg-type]
+            query=query if isinstance(query, dict) else {},
+        )
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
+        raise InvalidInput(_("The insight cannot be saved: check %(f)s.") % {"f": fields}) from None
+    with transaction.atomic():
+        insight = saved.create_insight(principal, data)
+        target = request.POST.get("dashboard", "")
+        dashboard_id: int | None = None
+        if target == "new":
+            name = request.POST.get("dashboard_name", "").strip() or insight.name
+            dashboard_id = saved.create_dashboard(
+                principal, saved.DashboardIn(name=name[:200], insights=[insight.id])
+            ).id
+        elif target.isdigit():
+            dashboard_id = saved.add_to_dashboard(principal, int(target), insight.id).id
+    messages.success(request, _("Saved “%(name)s”.") % {"name": insight.name})
+    slug = principal.workspace.slug
+    if dashboard_id is not None:
+        return redirect("analytics:dashboard", slug=slug, pk=dashboard_id)
+    return redirect("analytics:dashboards", slug=slug)
+
+
+@member_view("analytics", "read")
+def insight_open(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """A saved insight opens in its builder, as a shareable URL."""
+    insight = saved.get_insight(principal, pk)
+    url = reverse(f"analytics:{insight.kind}", kwargs={"slug": principal.workspace.slug})
+    return redirect(f"{url}?{query_forms.query_string(insight.kind, insight.query)}")
+
+
+def render_saved(principal: Principal, insight: saved.InsightView, n: int) -> dict[str, Any]:
+    """One dashboard tile: the chart document, or the reason it cannot be drawn now."""
+    queries, errors = query_forms.validate(insight.kind, insight.query)
+    tile: dict[str, Any] = {"insight": insight, "chart_id": f"chart-{n}", "error": ""}
+    if errors:
+        tile["error"] = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        return tile
+    try:
+        answer = insight_charts.run_insight(principal, insight.kind, queries, insight.query)
+    except InvalidInput as exc:
+        tile["error"] = exc.message
+        return tile
+    tile["chart"] = answer.chart
+    tile["summary"] = _tile_summary(answer)
+    return tile
+
+
+def _tile_summary(answer: insight_charts.Insight) -> str:
+    if answer.kind == "funnel" and answer.rows:
+        last = answer.rows[-1]
+        conv = "—" if last["conversion"] is None else f"{last['conversion'] * 100:.1f}%"
+        return _("%(first)s → %(last)s: %(conv)s overall") % {
+            "first": answer.rows[0]["event"],
+            "last": last["event"],
+            "conv": conv,
+        }
+    return ""
+
+
+@member_view("analytics", "read")
+def dashboards(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """Dashboards and saved insights of the workspace; a form to make a dashboard."""
+    if request.method == "POST":
+        if not principal.can("analytics", "write"):
+            raise PermissionDenied(_("You cannot change dashboards in this workspace."))
+        name = request.POST.get("name", "").strip()
+        if not name:
+            raise InvalidInput(_("A dashboard needs a name."))
+        created = saved.create_dashboard(principal, saved.DashboardIn(name=name[:200]))
+        return redirect("analytics:dashboard", slug=principal.workspace.slug, pk=created.id)
+    boards, _n = saved.list_dashboards(principal, limit=500)
+    insights, _m = saved.list_insights(principal, limit=500)
+    return render(
+        request,
+        "analytics/dashboards.html",
+        {
+            "nav_active": "analytics",
+            "tab": "dashboards",
+            "dashboards": boards,
+            "insights": insights,
+            "kinds": dict(BUILDER_TITLES),
+            "can_write": principal.can("analytics", "write"),
+        },
+    )
+
+
+@member_view("analytics", "read")
+def dashboard_detail(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """Every insight of the dashboard, each with its chart; owners of write scope edit it."""
+    board = saved.get_dashboard(principal, pk)
+    if request.method == "POST":
+        return _dashboard_action(request, principal, board)
+    insights = saved.dashboard_insights(principal, pk)
+    tiles = [render_saved(principal, i, n) for n, i in enumerate(insights)]
+    others, _n = saved.list_insights(principal, limit=500)
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "nav_active": "analytics",
+            "tab": "dashboards",
+            "board": board,
+            "tiles": tiles,
+            "others": [i for i in others if i.id not in board.insights],
+            "kinds": dict(BUILDER_TITLES),
+            "can_write": principal.can("analytics", "write"),
+        },
+    )
+
+
+def _dashboard_action(
+    request: HttpRequest, principal: Principal, board: saved.DashboardView
+) -> HttpResponse:
+    if not principal.can("analytics", "write"):
+        raise PermissionDenied(_("You cannot change dashboards in this workspace."))
+    action = request.POST.get("action", "")
+    slug = principal.workspace.slug
+    ids = list(board.insights)
+    raw = request.POST.get("insight", "")
+    insight_id = int(raw) if raw.isdigit() else None
+    if action == "delete":
+        saved.delete_dashboard(principal, board.id)
+        messages.success(request, _("Deleted the dashboard “%(name)s”.") % {"name": board.name})
+        return redirect("analytics:dashboards", slug=slug)
+    if action == "add" and insight_id is not None:
+        saved.add_to_dashboard(principal, board.id, insight_id)
+    elif action == "remove" and insight_id in ids:
+        ids.remove(insight_id)
+        saved.update_dashboard(principal, board.id, saved.DashboardPatch(insights=ids))
+    elif action in ("up", "down") and insight_id in ids:
+        i = ids.index(insight_id)
+        j = i - 1 if action == "up" else i + 1
+        if 0 <= j < len(ids):
+            ids[i], ids[j] = ids[j], ids[i]
+            saved.update_dashboard(principal, board.id, saved.DashboardPatch(insights=ids))
+    elif action == "rename" and request.POST.get("name", "").strip():
+        patch = saved.DashboardPatch(name=request.POST["name"].strip()[:200])
+        saved.update_dashboard(principal, board.id, patch)
+    else:
+        raise InvalidInput(_("Unknown dashboard action."))
+    return redirect("analytics:dashboard", slug=slug, pk=board.id)

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from tobloop.accounts.api import router as accounts_router
 from tobloop.analytics.api import router as events_router
 from tobloop.analytics.insights.api import router as insights_router
+from tobloop.analytics.saved_api import router as saved_insights_router
 from tobloop.kernel.errors import TobloopError
 from tobloop.platform.api import router as platform_router
 from tobloop.platform.auth import PrincipalAuth
@@ -96,6 +97,7 @@ def _refused_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResp
 api.add_router("/", platform_router)
 api.add_router("/", accounts_router)
 api.add_router("/", insights_router)
+api.add_router("/", saved_insights_router)
 api.add_router("/", events_router)
 api.add_router("/", revenue_router)
 api.add_router("/", success_router)

@@ -1,0 +1,157 @@
+"""Run a builder's typed queries through the engine and shape the answer for a page.
+
+Each kind gives back the engine's typed result (for the tables and the REST API) and a small
+JSON document that ``web/static/analytics/charts.js`` turns into an ECharts option: the data
+plus the translated labels, so the chart speaks the page's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from tobloop.analytics.insights import service
+from tobloop.analytics.insights.models import (
+    FunnelQuery,
+    FunnelResult,
+    PathsQuery,
+    PathsResult,
+    RetentionQuery,
+    RetentionResult,
+    TrendsQuery,
+    TrendsResult,
+)
+from tobloop.platform.contracts import Principal
+
+
+@dataclass
+class Insight:
+    """One builder answer: the typed result(s), the chart document and table rows."""
+
+    kind: str
+    chart: dict[str, Any]
+    results: list[Any] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run_insight(
+    principal: Principal, kind: str, queries: list[Any], body: dict[str, Any]
+) -> Insight:
+    """Dispatch to the engine for ``kind``; ``queries`` are already validated."""
+    if kind == "funnel":
+        return funnel_insight(principal, queries[0])
+    if kind == "retention":
+        return retention_insight(principal, queries[0])
+    if kind == "paths":
+        return paths_insight(principal, queries[0])
+    return trends_insight(principal, queries, metric=str(body.get("metric", "users")))
+
+
+def _by_label(by: str) -> str:
+    return _("accounts") if by == "account" else _("users")
+
+
+def funnel_insight(principal: Principal, query: FunnelQuery) -> Insight:
+    result: FunnelResult = service.run_funnel(principal, query)
+    rows, previous = [], None
+    for i, s in enumerate(result.steps, start=1):
+        step_conv = s.count / previous if previous else None
+        dropped = (previous - s.count) if previous is not None else None
+        rows.append(
+            {
+                "n": i,
+                "event": s.event,
+                "count": s.count,
+                "conversion": s.conversion,
+                "step_conversion": step_conv,
+                "dropped": dropped,
+            }
+        )
+        previous = s.count
+    chart = {
+        "type": "funnel",
+        "steps": [s.event for s in result.steps],
+        "counts": [s.count for s in result.steps],
+        "conversion": [s.conversion for s in result.steps],
+        "labels": {
+            "count": _by_label(result.by.value),
+            "conversion": _("Conversion from step 1"),
+        },
+    }
+    return Insight("funnel", chart, [result], rows)
+
+
+def retention_insight(principal: Principal, query: RetentionQuery) -> Insight:
+    result: RetentionResult = service.run_retention(principal, query)
+    width = max((len(c.retained) for c in result.cohorts), default=0)
+    rows = []
+    for c in result.cohorts:
+        shares = [r / c.size if c.size else None for r in c.retained]
+        rows.append(
+            {
+                "cohort": c.cohort,
+                "size": c.size,
+                "retained": list(zip(c.retained, shares, strict=True)),
+            }
+        )
+    # The size-weighted average curve over the cohorts that have reached period k.
+    curve: list[float | None] = []
+    for k in range(width):
+        sizes = sum(c.size for c in result.cohorts if k < len(c.retained) and c.size)
+        back = sum(c.retained[k] for c in result.cohorts if k < len(c.retained) and c.size)
+        curve.append(back / sizes if sizes else None)
+    chart = {
+        "type": "retention",
+        "period": result.period.value,
+        "cohorts": [c.cohort.isoformat() for c in result.cohorts],
+        "sizes": [c.size for c in result.cohorts],
+        "retained": [c.retained for c in result.cohorts],
+        "curve": curve,
+        "labels": {
+            "average": _("All cohorts (weighted)"),
+            "cohort": _("Cohort"),
+            "period": {"day": _("day"), "week": _("week"), "month": _("month")}[
+                result.period.value
+            ],
+            "retained": _("Retained"),
+        },
+    }
+    return Insight("retention", chart, [result], rows, {"width": range(1, width + 1)})
+
+
+def paths_insight(principal: Principal, query: PathsQuery) -> Insight:
+    result: PathsResult = service.run_paths(principal, query)
+    chart = {
+        "type": "paths",
+        "direction": result.direction,
+        "nodes": [n.model_dump() for n in result.nodes],
+        "links": [x.model_dump() for x in result.links],
+        "labels": {"other": _("Other events"), "entities": _by_label(result.by.value)},
+    }
+    rows = [x.model_dump() for x in sorted(result.links, key=lambda x: (x.level, -x.count))]
+    return Insight("paths", chart, [result], rows)
+
+
+METRIC_LABELS = {"count": "Events", "users": "Unique users", "accounts": "Unique accounts"}
+
+
+def trends_insight(principal: Principal, queries: list[TrendsQuery], *, metric: str) -> Insight:
+    results: list[TrendsResult] = [service.run_trends(principal, q) for q in queries]
+    dates = sorted({p.date for r in results for p in r.series})
+    series = []
+    for q, r in zip(queries, results, strict=True):
+        by_date = {p.date: getattr(p, metric) for p in r.series}
+        name = q.event.event if q.event else _("Any event")
+        series.append({"name": name, "data": [by_date.get(d, 0) for d in dates]})
+    rows = [{"date": d, "values": [s["data"][i] for s in series]} for i, d in enumerate(dates)]
+    labels = {"count": _("Events"), "users": _("Unique users"), "accounts": _("Unique accounts")}
+    chart = {
+        "type": "trends",
+        "dates": [d.isoformat() for d in dates],
+        "series": series,
+        "labels": {"metric": labels.get(metric, metric)},
+    }
+    return Insight("trends", chart, results, rows, {"names": [s["name"] for s in series]})

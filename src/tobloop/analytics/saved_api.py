@@ -1,0 +1,158 @@
+"""``/api/v1/analytics/insights`` and ``/dashboards``: saved queries and their dashboards, per
+workspace; ``/api/v1/analytics/aarrr``: the AARRR board of a period."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from tobloop.analytics import insight_charts
+from tobloop.analytics.logic import saved_insights as saved
+from tobloop.analytics.query_forms import validate
+from tobloop.platform.contracts import Principal
+
+router = Router(tags=["analytics"])
+
+
+def _principal(request: HttpRequest) -> Principal:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    return principal
+
+
+class Paging(Schema):
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class InsightFilter(Paging):
+    kind: Literal["funnel", "retention", "paths", "trends"] | None = None
+
+
+class InsightOut(Schema):
+    id: int
+    name: str
+    kind: str
+    query: dict[str, Any]
+    description: str
+    owner: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class InsightList(Schema):
+    items: list[InsightOut]
+    count: int
+
+
+class InsightResultOut(Schema):
+    insight: InsightOut
+    results: list[dict[str, Any]]
+
+
+class DashboardOut(Schema):
+    id: int
+    name: str
+    description: str
+    owner: str
+    insights: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DashboardList(Schema):
+    items: list[DashboardOut]
+    count: int
+
+
+@router.get("/analytics/insights", response=InsightList, summary="List saved insights")
+def list_insights(request: HttpRequest, params: Query[InsightFilter]) -> dict[str, Any]:
+    items, count = saved.list_insights(
+        _principal(request), kind=params.kind, limit=params.limit, offset=params.offset
+    )
+    return {"items": [asdict(i) for i in items], "count": count}
+
+
+@router.post("/analytics/insights", response={201: InsightOut}, summary="Save an insight")
+def create_insight(request: HttpRequest, payload: saved.InsightIn) -> Status[Any]:
+    """``query`` is the body of the matching query endpoint (trends: ``events`` and ``metric``)."""
+    return Status(201, asdict(saved.create_insight(_principal(request), payload)))
+
+
+@router.get("/analytics/insights/{int:insight_id}", response=InsightOut, summary="A saved insight")
+def get_insight(request: HttpRequest, insight_id: int) -> Any:
+    return asdict(saved.get_insight(_principal(request), insight_id))
+
+
+@router.get(
+    "/analytics/insights/{int:insight_id}/result",
+    response=InsightResultOut,
+    summary="Run a saved insight",
+)
+def insight_result(request: HttpRequest, insight_id: int) -> Any:
+    """The insight and the typed result of its query now (one per event for trends)."""
+    principal = _principal(request)
+    insight = saved.get_insight(principal, insight_id)
+    queries, _errors = validate(insight.kind, insight.query)
+    answer = insight_charts.run_insight(principal, insight.kind, queries, insight.query)
+    results = [r.model_dump(mode="json", by_alias=True) for r in answer.results]
+    return {"insight": asdict(insight), "results": results}
+
+
+@router.patch(
+    "/analytics/insights/{int:insight_id}", response=InsightOut, summary="Change an insight"
+)
+def update_insight(request: HttpRequest, insight_id: int, payload: saved.InsightPatch) -> Any:
+    return asdict(saved.update_insight(_principal(request), insight_id, payload))
+
+
+@router.delete(
+    "/analytics/insights/{int:insight_id}", response={204: None}, summary="Delete an insight"
+)
+def delete_insight(request: HttpRequest, insight_id: int) -> Status[Any]:
+    saved.delete_insight(_principal(request), insight_id)
+    return Status(204, None)
+
+
+@router.get("/analytics/dashboards", response=DashboardList, summary="List dashboards")
+def list_dashboards(request: HttpRequest, params: Query[Paging]) -> dict[str, Any]:
+    items, count = saved.list_dashboards(
+        _principal(request), limit=params.limit, offset=params.offset
+    )
+    return {"items": [asdict(d) for d in items], "count": count}
+
+
+@router.post("/analytics/dashboards", response={201: DashboardOut}, summary="Make a dashboard")
+def create_dashboard(request: HttpRequest, payload: saved.DashboardIn) -> Status[Any]:
+    """``insights`` are saved-insight ids of the workspace, in the order shown."""
+    return Status(201, asdict(saved.create_dashboard(_principal(request), payload)))
+
+
+@router.get(
+    "/analytics/dashboards/{int:dashboard_id}", response=DashboardOut, summary="A dashboard"
+)
+def get_dashboard(request: HttpRequest, dashboard_id: int) -> Any:
+    return asdict(saved.get_dashboard(_principal(request), dashboard_id))
+
+
+@router.patch(
+    "/analytics/dashboards/{int:dashboard_id}",
+    response=DashboardOut,
+    summary="Change a dashboard",
+)
+def update_dashboard(request: HttpRequest, dashboard_id: int, payload: saved.DashboardPatch) -> Any:
+    """``insights`` replaces the list and its order."""
+    return asdict(saved.update_dashboard(_principal(request), dashboard_id, payload))
+
+
+@router.delete(
+    "/analytics/dashboards/{int:dashboard_id}",
+    response={204: None},
+    summary="Delete a dashboard",
+)
+def delete_dashboard(request: HttpRequest, dashboard_id: int) -> Status[Any]:
+    saved.delete_dashboard(_principal(request), dashboard_id)
+    return Status(204, None)
