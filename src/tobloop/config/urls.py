@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("tobloop.revenue.urls")),
     path("", include("tobloop.revenue.overview_urls")),
     path("", include("tobloop.platform.urls")),
+    path("", include("tobloop.success.urls")),
 ]

@@ -15,7 +15,7 @@ MODULES: list[tuple[str, Any, bool]] = [
     ("accounts", _("Accounts"), True),
     ("revenue", _("Revenue"), True),
     ("analytics", _("Analytics"), True),
-    ("success", _("Success"), False),
+    ("success", _("Health"), True),
     ("requirements", _("Requirements"), False),
     ("ecosystem", _("Ecosystem"), False),
     ("pricing", _("Pricing & quotes"), False),

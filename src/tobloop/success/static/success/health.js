@@ -1,0 +1,46 @@
+// The account page's health history chart (ECharts, vendored; loaded on demand because the
+// panel arrives by HTMX). The score line is what applied each day, the dashed one what the
+// profile computed (they differ while a CSM override applies).
+(function () {
+  "use strict";
+  function draw(el) {
+    if (el.dataset.drawn) return;
+    var data = JSON.parse(document.getElementById(el.dataset.source).textContent);
+    var chart = echarts.init(el);
+    var score = data.kind === "score";
+    var colors = ["#dc2626", "#b45309", "#16a34a"];
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      grid: { left: 40, right: 16, top: 24, bottom: 28 },
+      xAxis: { type: "category", data: data.days },
+      yAxis: score ? { type: "value", min: 0, max: 100 }
+                   : { type: "value", min: 0, max: 2, interval: 1,
+                       axisLabel: { formatter: function (v) { return data.labels[v] || ""; } } },
+      visualMap: score ? undefined : { show: false, dimension: 1, pieces: [
+        { value: 0, color: colors[0] }, { value: 1, color: colors[1] }, { value: 2, color: colors[2] }] },
+      series: score ? [
+        { name: data.labels.score, type: "line", data: data.score, connectNulls: false, showSymbol: data.days.length < 40 },
+        { name: data.labels.computed, type: "line", data: data.computed, lineStyle: { type: "dashed" }, showSymbol: false }
+      ] : [{ name: data.labels.colour, type: "line", step: "middle", data: data.level }]
+    });
+    el.dataset.drawn = "1";
+  }
+  function drawAll() {
+    var els = document.querySelectorAll("[data-health-chart]");
+    if (!els.length) return;
+    if (typeof echarts === "undefined") {
+      var src = els[0].dataset.echarts;
+      if (document.querySelector('script[data-echarts-loader]')) return;
+      var s = document.createElement("script");
+      s.src = src; s.setAttribute("data-echarts-loader", "1");
+      s.onload = drawAll;
+      document.head.appendChild(s);
+      return;
+    }
+    els.forEach(draw);
+  }
+  window.tobloopHealthCharts = drawAll;
+  document.addEventListener("htmx:afterSettle", drawAll);
+  if (document.readyState !== "loading") drawAll();
+  else document.addEventListener("DOMContentLoaded", drawAll);
+})();
