@@ -14,6 +14,7 @@ Re-importing a file stores nothing twice (events are deduplicated by ``messageId
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import time
@@ -36,7 +37,7 @@ from tobloop.platform.facade import Principal, require
 
 Progress = Callable[[str, int, int | None], None]
 CHUNK_LINES = 500_000
-BULK_LINES = 1_000_000
+BULK_BYTES = 256 << 20  # about a million Segment events per part
 _SOURCE_FIELDS = (
     "type",
     "event",
@@ -68,16 +69,25 @@ _NOT_TEXT = r"^[\[{]|^(true|false)$|^-?[0-9]+([.][0-9]*)?([eE][-+]?[0-9]+)$|^-?[
 _NOT_STRING = r"^[\[{]|^(true|false)$|^-?[0-9]"
 
 
+# Only a value starting with one of these characters can match _NOT_TEXT or _NOT_STRING:
+# the usual ids and names skip the regular expression.
+_SUSPECT_FIRST = "[{tf-0123456789"
+
+
+def _plain(col: str) -> str:
+    return f"NOT contains('{_SUSPECT_FIRST}', left({col}, 1))"
+
+
 def _id_ok(col: str) -> str:
     return (
-        f"({col} IS NULL OR (NOT regexp_matches({col}, '{_NOT_TEXT}') "
+        f"({col} IS NULL OR (({_plain(col)} OR NOT regexp_matches({col}, '{_NOT_TEXT}')) "
         f"AND length({col}) <= {segment.MAX_ID_LENGTH}))"
     )
 
 
 def _text_ok(col: str) -> str:
     """A value the line-by-line path takes only as a JSON string."""
-    return f"({col} IS NULL OR NOT regexp_matches({col}, '{_NOT_STRING}'))"
+    return f"({col} IS NULL OR {_plain(col)} OR NOT regexp_matches({col}, '{_NOT_STRING}'))"
 
 
 def _obj_ok(col: str) -> str:
@@ -100,7 +110,7 @@ WITH src AS (
                                             OR regexp_matches(traits::VARCHAR, '^\\{{\\s*\\}}$'))
                 THEN json_extract(context, '$.traits') ELSE traits END AS tr
     FROM read_ndjson($path, columns={_READ_COLUMNS}, format='newline_delimited',
-                     ignore_errors=true, maximum_object_size=1048576)
+                     records=true, maximum_object_size=1048576)
 )
 SELECT $workspace::BIGINT AS workspace_id, k AS type,
        CASE WHEN k = 'track' THEN event
@@ -163,50 +173,60 @@ class _Outcome:
         self.duplicates += result.duplicates
 
 
-def split_lines(path: Path, into: Path, size: int) -> Iterator[tuple[Path, int, int]]:
-    """Parts of ``size`` lines: (part file, its first line number, its line count).
+def split_bytes(path: Path, into: Path, size: int) -> Iterator[tuple[Path, int]]:
+    """Parts of about ``size`` bytes, each ending at a line end: (part file, its first byte).
 
-    Read in 16 MB blocks; a file that fits in one part is used as it is.
+    A file within ``size`` is used as it is; parts are copied by the kernel
+    (``copy_file_range``), without passing through Python.
     """
-    if path.stat().st_size < 16 << 20 and count_lines(path) <= size:
-        yield path, 1, count_lines(path)
+    total = path.stat().st_size
+    if total <= size:
+        yield path, 0
         return
-    first, lines, n = 1, 0, 0
-    out = (into / f"part-{n}.ndjson").open("wb")
-    with path.open("rb") as f:
-        while block := f.read(16 << 20):
-            while block:
-                left, newlines = size - lines, block.count(b"\n")
-                if newlines < left:  # the block ends inside this part
-                    out.write(block)
-                    lines += newlines
+    start, n = 0, 0
+    with path.open("rb") as src:
+        while start < total:
+            end = min(start + size, total)
+            while end < total:  # on to the end of the line
+                src.seek(end)
+                block = src.read(1 << 16)
+                cut = block.find(b"\n")
+                end = min(total, end + (cut + 1 if cut >= 0 else len(block)))
+                if cut >= 0 or not block:
                     break
-                cut = 0
-                for _ in range(left):
-                    cut = block.find(b"\n", cut) + 1
-                out.write(block[:cut])
-                out.close()
-                lines += left
-                yield into / f"part-{n}.ndjson", first, lines
-                first, lines, n = first + lines, 0, n + 1
-                out = (into / f"part-{n}.ndjson").open("wb")
-                block = block[cut:]
-    out.close()
-    last = into / f"part-{n}.ndjson"
-    tail = count_lines(last)
-    if tail:
-        yield last, first, tail
-    else:
-        last.unlink()
+            part = into / f"part-{n}.ndjson"
+            _copy_range(src.fileno(), part, start, end - start)
+            yield part, start
+            start, n = end, n + 1
 
 
-def count_lines(path: Path) -> int:
-    """Lines of a file (a last line without a newline counts), read in 16 MB blocks."""
-    lines, last = 0, b"\n"
+def _copy_range(fd: int, dest: Path, offset: int, length: int) -> None:
+    with dest.open("wb") as out:
+        done = 0
+        try:
+            while done < length:
+                copied = os.copy_file_range(fd, out.fileno(), length - done, offset + done)
+                if copied == 0:
+                    break
+                done += copied
+        except OSError:  # a file system without it: through user space
+            while done < length:
+                block = os.pread(fd, min(16 << 20, length - done), offset + done)
+                if not block:
+                    break
+                out.write(block)
+                done += len(block)
+
+
+def count_lines(path: Path, end: int | None = None) -> int:
+    """Lines of a file, or of its first ``end`` bytes (a last line without a newline counts),
+    read in 16 MB blocks."""
+    lines, last, left = 0, b"\n", end if end is not None else path.stat().st_size
     with path.open("rb") as f:
-        while block := f.read(16 << 20):
+        while left > 0 and (block := f.read(min(16 << 20, left))):
             lines += block.count(b"\n")
             last = block[-1:]
+            left -= len(block)
     return lines + (last != b"\n")
 
 
@@ -257,18 +277,18 @@ class _Importer:
         self.progress = progress
 
     def ndjson(self, path: Path, *, row_offset: int, columns: dict[str, str]) -> _Outcome:
-        """The file in parts of BULK_LINES lines: each part is stored in one transaction, in
-        bulk when all its lines pass, else line by line (so memory stays bounded and a few
-        bad lines only slow down their own part)."""
+        """The file in parts of BULK_BYTES: each part is stored in one transaction, in bulk
+        when all its lines pass, else line by line (so memory stays bounded and a few bad
+        lines only slow down their own part)."""
         total = _Outcome()
-        done = 0
         with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
-            for part, first, lines in split_lines(path, Path(tmp), BULK_LINES):
-                self.progress("Importing", done, None)
-                out = self._bulk(part, lines)
+            for part, offset in split_bytes(path, Path(tmp), BULK_BYTES):
+                self.progress("Importing", total.rows, None)
+                out = self._bulk(part)
                 if out is None:
+                    first = count_lines(path, offset) + 1 if offset else 1
                     out = self._line_by_line(
-                        part, lines, row_offset=row_offset + first - 1, columns=columns
+                        part, total.rows, row_offset=row_offset + first - 1, columns=columns
                     )
                 if part != path:  # a part of our own, not the user's file
                     part.unlink()
@@ -276,50 +296,62 @@ class _Importer:
                 total.stored += out.stored
                 total.duplicates += out.duplicates
                 total.rejected += out.rejected
-                done += lines
-        self.progress("Stored", done, done)
+        self.progress("Stored", total.rows, total.rows)
         return total
 
     # -- bulk ---------------------------------------------------------------------------------
 
-    def _bulk(self, path: Path, lines: int) -> _Outcome | None:
+    def _bulk(self, path: Path) -> _Outcome | None:
+        """The part in one pass of DuckDB's JSON reader, or None when a line needs the
+        line-by-line check (malformed, not an object, or a value the SQL cannot vouch for)."""
         params = {
             "path": str(path.resolve()),
             "workspace": self.workspace_id,
             "received": time.time_ns() // 1_000_000,
         }
+        rows = 0
 
         def accept(con: duckdb.DuckDBPyConnection) -> bool:
+            nonlocal rows
             row = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE NOT line_ok) FROM staging"
             ).fetchone()
-            return row is not None and int(row[0]) == lines and int(row[1]) == 0 and lines > 0
+            assert row is not None
+            rows = int(row[0])
+            return rows > 0 and int(row[1]) == 0
 
-        if isinstance(self.store, DuckDBStore):
-            result = self.store.load_select(BULK_STAGE, params, self.on_profiles, accept)
-            if result is None:
-                return None
-            return _Outcome(rows=lines, stored=result.stored, duplicates=result.duplicates)
-        with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
-            con = duckdb.connect(config={"threads": 2})
-            try:
-                con.execute(BULK_STAGE, params)
-                if not accept(con):
+        try:
+            if isinstance(self.store, DuckDBStore):
+                result = self.store.load_select(BULK_STAGE, params, self.on_profiles, accept)
+                if result is None:
                     return None
-                records = Path(tmp) / "records.ndjson"
-                con.execute(
-                    f"COPY (SELECT {RECORD_COLUMNS} FROM staging) TO '{records}' (FORMAT JSON)"
-                )
-            finally:
-                con.close()
-            result = self.store.load([records], self.on_profiles)
-        return _Outcome(rows=lines, stored=result.stored, duplicates=result.duplicates)
+                return _Outcome(rows=rows, stored=result.stored, duplicates=result.duplicates)
+            with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
+                con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
+                try:
+                    con.execute(BULK_STAGE, params)
+                    if not accept(con):
+                        return None
+                    records = Path(tmp) / "records.ndjson"
+                    con.execute(
+                        f"COPY (SELECT {RECORD_COLUMNS} FROM staging) TO '{records}' (FORMAT JSON)"
+                    )
+                finally:
+                    con.close()
+                result = self.store.load([records], self.on_profiles)
+        except (
+            duckdb.InvalidInputException,
+            duckdb.ConversionException,
+        ):  # the reader refused a line
+            return None
+        return _Outcome(rows=rows, stored=result.stored, duplicates=result.duplicates)
 
     # -- line by line -------------------------------------------------------------------------
 
     def _line_by_line(
-        self, path: Path, lines: int, *, row_offset: int, columns: dict[str, str]
+        self, path: Path, done: int, *, row_offset: int, columns: dict[str, str]
     ) -> _Outcome:
+        """Every line checked in Python; ``done``: lines of the file before this part."""
         out = _Outcome()
         received = time.time_ns() // 1_000_000
         with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
@@ -336,7 +368,7 @@ class _Importer:
                     part += 1
                     self._store_chunk(Path(tmp) / f"part-{part}.ndjson", chunk, out)
                     chunk = []
-                    self.progress("Storing", number, lines)
+                    self.progress("Storing", done + number, None)
             if chunk:
                 self._store_chunk(Path(tmp) / f"part-{part + 1}.ndjson", chunk, out)
         return out

@@ -181,7 +181,8 @@ SELECT f.workspace_id, f.type, f.event, f.distinct_id, f.user_id, f.anonymous_id
 FROM fresh AS f
 LEFT JOIN (
     SELECT workspace_id, distinct_id, argMax(account_id, timestamp) AS account_id
-    FROM user_accounts WHERE distinct_id IN (SELECT distinct_id FROM fresh)
+    FROM user_accounts
+    WHERE distinct_id IN (SELECT distinct_id FROM fresh WHERE account_id IS NULL)
     GROUP BY workspace_id, distinct_id) AS u
   ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
 ORDER BY f.workspace_id, f.distinct_id, f.timestamp

@@ -166,7 +166,8 @@ SELECT f.workspace_id, f.type, coalesce(f.event, ''), f.distinct_id, f.user_id, 
 FROM fresh AS f
 LEFT JOIN (
     SELECT workspace_id, distinct_id, arg_max(account_id, timestamp) AS account_id
-    FROM user_accounts WHERE distinct_id IN (SELECT distinct_id FROM fresh)
+    FROM user_accounts
+    WHERE distinct_id IN (SELECT distinct_id FROM fresh WHERE account_id IS NULL)
     GROUP BY workspace_id, distinct_id) AS u
   ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
 ORDER BY f.workspace_id, f.distinct_id, f.timestamp
@@ -248,7 +249,14 @@ class DuckDBStore(EventStore):
         self.path = path
         self.lock = FileLock(path.with_name(path.name + ".lock"))
         # Without the ICU extension (not bundled) DuckDB reads times without a zone as UTC.
-        self.config = {"memory_limit": memory_limit, "threads": threads}
+        # Row order is never relied on (every read orders explicitly, loads insert sorted):
+        # without preserving it, DuckDB materializes a load's staging in parallel, at about half
+        # the cost.
+        self.config: dict[str, Any] = {
+            "memory_limit": memory_limit,
+            "threads": threads,
+            "preserve_insertion_order": False,
+        }
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         config: dict[str, Any] = {**self.config}

@@ -211,7 +211,7 @@ def test_group_calls_of_a_history_create_accounts(principal: Any, tmp_path: Path
 
 
 def test_the_bulk_path_takes_every_shape_of_valid_message(principal: Any, tmp_path: Path) -> None:
-    from tobloop.analytics.logic.importing import _Importer, count_lines
+    from tobloop.analytics.logic.importing import _Importer
 
     source = write(tmp_path / "a.ndjson", history(MESSAGES))
     importer = _Importer(
@@ -220,24 +220,40 @@ def test_the_bulk_path_takes_every_shape_of_valid_message(principal: Any, tmp_pa
         lambda rows: None,
         lambda *a: None,
     )
-    outcome = importer._bulk(source, count_lines(source))
+    outcome = importer._bulk(source)
     assert outcome is not None and outcome.stored == len(MESSAGES)
+    assert outcome.rows == len(MESSAGES)
     # A float id or a boolean event the bulk path cannot tell from text: line by line.
     odd = write(tmp_path / "b.ndjson", [{**history(MESSAGES)[4], "userId": 4.5}])
-    assert importer._bulk(odd, 1) is None
+    assert importer._bulk(odd) is None
+    # Lines the JSON reader refuses: malformed, or not an object.
+    for i, bad in enumerate([b'{"type": ', b"[1, 2]", b'"text"']):
+        lines = source.read_bytes() + bad + b"\n"
+        assert importer._bulk(write_bytes(tmp_path / f"c{i}.ndjson", lines)) is None
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 @pytest.mark.parametrize("ending", [b"\n", b""])
 def test_files_are_split_into_parts_of_whole_lines(tmp_path: Path, ending: bytes) -> None:
-    from tobloop.analytics.logic.importing import split_lines
+    from tobloop.analytics.logic.importing import count_lines, split_bytes
 
     source = tmp_path / "s.ndjson"
     source.write_bytes(b"\n".join(b"line %d" % i for i in range(1, 11)) + ending)
     parts = tmp_path / "parts"
     parts.mkdir()
-    got = [(first, n, p.read_bytes()) for p, first, n in split_lines(source, parts, 3)]
-    assert [(first, n) for first, n, _ in got] == [(1, 3), (4, 3), (7, 3), (10, 1)]
-    assert b"".join(body for _, _, body in got) == source.read_bytes()
+    got = [(offset, p.read_bytes()) for p, offset in split_bytes(source, parts, 20)]
+    # line 1…9 are 7 bytes with their newline, line 10 is 8: each part goes on to a line end.
+    assert [body.count(b"\n") for _, body in got] == [3, 3, 3, 1 if ending else 0]
+    assert [offset for offset, _ in got] == [0, 21, 42, 63]
+    assert b"".join(body for _, body in got) == source.read_bytes()
+    assert [count_lines(source, offset) for offset, _ in got] == [0, 3, 6, 9]
+    assert count_lines(source) == 10
+    (whole, offset), *more = list(split_bytes(source, parts, 1000))
+    assert (whole, offset, more) == (source, 0, [])  # a small file is read in place
 
 
 def test_rejected_rows_keep_their_line_numbers_across_parts(
@@ -245,11 +261,12 @@ def test_rejected_rows_keep_their_line_numbers_across_parts(
 ) -> None:
     import tobloop.analytics.logic.importing as importing
 
-    monkeypatch.setattr(importing, "BULK_LINES", 4)
+    monkeypatch.setattr(importing, "BULK_BYTES", 400)  # three parts of about four lines
     rows: list[Any] = history(MESSAGES)  # 12 valid lines
     rows[9] = {"type": "track", "userId": "u", "messageId": "bad", "timestamp": "2026-01-01"}
-    report = import_events(
-        principal, write(tmp_path / "p.ndjson", rows), store=DuckDBStore(tmp_path / "e.duckdb")
-    )
-    assert (report.rows, report.created) == (12, 11)
-    assert [(r.row, r.column) for r in report.rejected] == [(10, "event")]
+    rows[6] = b'{"type": "track", '  # malformed: the JSON reader refuses its part
+    source = write(tmp_path / "p.ndjson", rows)
+    assert len(list(importing.split_bytes(source, tmp_path, 400))) == 3
+    report = import_events(principal, source, store=DuckDBStore(tmp_path / "e.duckdb"))
+    assert (report.rows, report.created) == (12, 10)
+    assert [(r.row, r.column) for r in report.rejected] == [(7, None), (10, "event")]
