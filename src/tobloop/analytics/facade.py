@@ -9,6 +9,16 @@ from tobloop.analytics.contracts import (
     RejectedRow,
     StoredEvent,
 )
+from tobloop.analytics.logic.aarrr import (
+    AarrrBoard,
+    AarrrConfig,
+    RevenueFacts,
+    aarrr_board,
+    board_document as aarrr_document,
+    get_aarrr_config,
+    register_revenue_source,
+    save_aarrr_config,
+)
 from tobloop.analytics.logic.account_measures import AccountActivity, account_activity
 from tobloop.analytics.logic.importing import import_events
 from tobloop.analytics.logic.queries import (
@@ -20,6 +30,8 @@ from tobloop.analytics.logic.queries import (
 from tobloop.analytics.store import EventFilter, EventStore, event_store, open_store
 
 __all__ = [
+    "AarrrBoard",
+    "AarrrConfig",
     "AccountActivity",
     "CatalogEvent",
     "CatalogProperty",
@@ -29,13 +41,19 @@ __all__ = [
     "EventStore",
     "LoadResult",
     "RejectedRow",
+    "RevenueFacts",
     "StoredEvent",
+    "aarrr_board",
+    "aarrr_document",
     "account_activity",
     "count_events",
     "event_catalog",
     "event_store",
+    "get_aarrr_config",
     "import_events",
     "live_events",
     "load_pending_events",
     "open_store",
+    "register_revenue_source",
+    "save_aarrr_config",
 ]

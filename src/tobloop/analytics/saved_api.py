@@ -4,15 +4,17 @@ workspace; ``/api/v1/analytics/aarrr``: the AARRR board of a period."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tobloop.analytics import insight_charts
+from tobloop.analytics.logic import aarrr
 from tobloop.analytics.logic import saved_insights as saved
-from tobloop.analytics.query_forms import validate
+from tobloop.analytics.query_forms import DEFAULT_DAYS, validate
 from tobloop.platform.contracts import Principal
 
 router = Router(tags=["analytics"])
@@ -156,3 +158,53 @@ def update_dashboard(request: HttpRequest, dashboard_id: int, payload: saved.Das
 def delete_dashboard(request: HttpRequest, dashboard_id: int) -> Status[Any]:
     saved.delete_dashboard(_principal(request), dashboard_id)
     return Status(204, None)
+
+
+class PeriodParams(Schema):
+    date_from: date | None = Field(None, alias="from", description="default: 29 days before to")
+    date_to: date | None = Field(None, alias="to", description="default: today")
+
+
+class StageOut(Schema):
+    stage: str
+    event: str
+    count: int | None
+    conversion: float | None
+    target: float | None
+    owner: str
+    attainment: float | None
+    below_target: bool
+    weakest: bool
+
+
+class ViralOut(Schema):
+    invites_sent: int
+    invites_accepted: int
+    active_users: int
+    invites_per_active_user: float | None
+    acceptance_rate: float | None
+    viral_coefficient: float | None
+    accounts_from_invitations: int
+    invited_accounts: list[str]
+
+
+class AarrrOut(Schema):
+    date_from: date = Field(..., alias="from")
+    date_to: date = Field(..., alias="to")
+    configured: bool
+    revenue_available: bool
+    stages: list[StageOut]
+    weakest: str | None
+    new_paying_accounts: int | None
+    viral: ViralOut
+
+
+@router.get("/analytics/aarrr", response=AarrrOut, by_alias=True, summary="The AARRR board")
+def aarrr_board(request: HttpRequest, params: Query[PeriodParams]) -> Any:
+    """Accounts per stage, conversion against target, the weakest link and the viral
+    coefficient of the period (docs/analytics.md "AARRR board")."""
+    principal = _principal(request)
+    end = params.date_to or datetime.now(ZoneInfo(principal.workspace.timezone)).date()
+    start = params.date_from or end - timedelta(days=DEFAULT_DAYS - 1)
+    board = aarrr.aarrr_board(principal, start, end)
+    return aarrr.board_document(board)

@@ -19,3 +19,7 @@ urlpatterns += [
     path("w/<slug:slug>/analytics/dashboards/", views.dashboards, name="dashboards"),
     path("w/<slug:slug>/analytics/dashboards/<int:pk>/", views.dashboard_detail, name="dashboard"),
 ]
+urlpatterns += [
+    path("w/<slug:slug>/analytics/aarrr/", views.aarrr_page, name="aarrr"),
+    path("w/<slug:slug>/analytics/aarrr/settings/", views.aarrr_settings, name="aarrr-settings"),
+]

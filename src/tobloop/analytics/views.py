@@ -21,6 +21,7 @@ from tobloop.accounts import facade as accounts_facade
 from tobloop.analytics import facade, insight_charts, query_forms
 from tobloop.analytics.insights import service
 from tobloop.analytics.insights.models import FunnelQuery
+from tobloop.analytics.logic import aarrr as aarrr_logic
 from tobloop.analytics.logic import saved_insights as saved
 from tobloop.analytics.models import EventUser
 from tobloop.kernel.errors import InvalidInput, NotFound, PermissionDenied
@@ -434,3 +435,188 @@ def _dashboard_action(
     else:
         raise InvalidInput(_("Unknown dashboard action."))
     return redirect("analytics:dashboard", slug=slug, pk=board.id)
+
+
+# --- AARRR board (P-DATA-2, P-DATA-4, P-DATA-5) -------------------------------------------
+
+STAGE_LABELS = {
+    "acquisition": gettext_lazy("Acquisition"),
+    "activation": gettext_lazy("Activation"),
+    "retention": gettext_lazy("Retention"),
+    "revenue": gettext_lazy("Revenue"),
+    "referral": gettext_lazy("Referral"),
+}
+STAGE_HELP = {
+    "acquisition": gettext_lazy("accounts that did the acquisition event in the period"),
+    "activation": gettext_lazy("of those, accounts that did the activation event"),
+    "retention": gettext_lazy(
+        "of those, accounts back with the retention event a day or more later"
+    ),
+    "revenue": gettext_lazy("of those, accounts paying in the period (revenue module)"),
+    "referral": gettext_lazy("of those, accounts that sent an invitation"),
+}
+
+
+def _period(request: HttpRequest, principal: Principal) -> tuple[date, date, dict[str, str]]:
+    today = workspace_today(principal)
+    start_text, end_text = query_forms.default_range(today)
+    errors: dict[str, str] = {}
+    values = {}
+    for name, default in (("from", start_text), ("to", end_text)):
+        raw = _text(request, name, 10) or default
+        try:
+            values[name] = date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("%(value)s is not a date (YYYY-MM-DD)") % {"value": raw}
+            values[name] = date.fromisoformat(default)
+    if not errors and values["to"] < values["from"]:
+        errors["to"] = _("'to' is before 'from'")
+    return values["from"], values["to"], errors
+
+
+@member_view("analytics", "read")
+def aarrr_page(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """Each stage's accounts and conversion against its target; the weakest link flagged."""
+    start, end, errors = _period(request, principal)
+    board = None
+    if not errors:
+        try:
+            board = facade.aarrr_board(principal, start, end)
+        except InvalidInput as exc:
+            errors.update({str(d.loc[0]): d.msg for d in exc.details} or {"to": exc.message})
+    stages = []
+    chart: dict[str, Any] | None = None
+    if board is not None:
+        stages = [
+            {**s.__dict__, "label": str(STAGE_LABELS[s.stage]), "help": STAGE_HELP[s.stage]}
+            for s in board.stages
+        ]
+        chart = {
+            "type": "aarrr",
+            "stages": [
+                {
+                    "label": s["label"],
+                    "count": s["count"],
+                    "conversion": s["conversion"],
+                    "target": None if s["stage"] == "acquisition" else s["target"],
+                    "weakest": s["weakest"],
+                }
+                for s in stages
+                if s["count"] is not None
+            ],
+            "labels": {
+                "count": _("Accounts"),
+                "conversion": _("Conversion from the previous stage"),
+                "target": _("Target"),
+            },
+        }
+    return render(
+        request,
+        "analytics/aarrr.html",
+        {
+            "nav_active": "analytics",
+            "tab": "aarrr",
+            "v": {"from": start.isoformat(), "to": end.isoformat()},
+            "errors": errors,
+            "board": board,
+            "stages": stages,
+            "weakest_label": STAGE_LABELS.get(board.weakest or "", "") if board else "",
+            "chart_json": chart,
+            "can_write": principal.can("analytics", "write"),
+        },
+    )
+
+
+def _settings_form(config: Any) -> list[dict[str, Any]]:
+    rows = []
+    for name in aarrr_logic.STAGES:
+        s = config.stage(name)
+        target = s.target
+        if target is not None and name != "acquisition":
+            target = round(target * 100, 4)
+        rows.append(
+            {
+                "stage": name,
+                "label": STAGE_LABELS[name],
+                "help": STAGE_HELP[name],
+                "event": s.event,
+                "target": "" if target is None else f"{target:g}",
+                "owner": s.owner,
+            }
+        )
+    return rows
+
+
+def _read_settings(post: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The posted settings form as the config JSON; targets of stages 2–5 are percentages."""
+    raw: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in aarrr_logic.STAGES:
+        text = str(post.get(f"{name}_target", "")).strip().rstrip("%")
+        target: float | None = None
+        if text:
+            try:
+                target = float(text)
+            except ValueError:
+                errors[f"{name}_target"] = _("%(value)s is not a number") % {"value": text}
+            else:
+                if name != "acquisition":
+                    target = target / 100
+        raw[name] = {
+            "event": str(post.get(f"{name}_event", "")).strip()[:200] if name != "revenue" else "",
+            "target": target,
+            "owner": str(post.get(f"{name}_owner", "")).strip()[:200],
+        }
+    raw["invite_sent_event"] = str(post.get("invite_sent_event", "")).strip()[:200]
+    raw["invite_accepted_event"] = str(post.get("invite_accepted_event", "")).strip()[:200]
+    return raw, errors
+
+
+@member_view("analytics", "read")
+def aarrr_settings(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """Map events to the stages, with a target and an owner each (P-DATA-4)."""
+    config = facade.get_aarrr_config(principal)
+    errors: dict[str, str] = {}
+    rows = _settings_form(config)
+    invites = {"sent": config.invite_sent_event, "accepted": config.invite_accepted_event}
+    if request.method == "POST":
+        if not principal.can("analytics", "write"):
+            raise PermissionDenied(_("You cannot change the AARRR settings of this workspace."))
+        raw, errors = _read_settings(request.POST)
+        if not errors:
+            try:
+                facade.save_aarrr_config(principal, aarrr_logic.parse_aarrr_config(raw))
+            except InvalidInput as exc:
+                for d in exc.details:
+                    key = "_".join(str(p) for p in d.loc) if d.loc else "settings"
+                    errors[key if len(d.loc) > 1 else f"{key}_target"] = d.msg
+            else:
+                messages.success(request, _("Saved the AARRR settings."))
+                return redirect("analytics:aarrr", slug=principal.workspace.slug)
+        # keep what was typed, show each error beside its field
+        rows = [
+            {
+                **r,
+                "event": raw[r["stage"]]["event"],
+                "owner": raw[r["stage"]]["owner"],
+                "target": str(request.POST.get(f"{r['stage']}_target", "")),
+            }
+            for r in rows
+        ]
+        invites = {"sent": raw["invite_sent_event"], "accepted": raw["invite_accepted_event"]}
+    for r in rows:
+        r["error"] = errors.get(f"{r['stage']}_target") or errors.get(f"{r['stage']}_event", "")
+    return render(
+        request,
+        "analytics/aarrr_settings.html",
+        {
+            "nav_active": "analytics",
+            "tab": "aarrr",
+            "rows": rows,
+            "invites": invites,
+            "errors": errors,
+            "event_names": _event_names(principal),
+            "can_write": principal.can("analytics", "write"),
+        },
+        status=422 if errors else 200,
+    )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tobloop.cli.aarrr import register as register_aarrr
 from tobloop.cli.churn import churn_app
 from tobloop.cli.events import register as register_events
 from tobloop.cli.health import health_app
@@ -350,6 +351,7 @@ def _details(exc: Any) -> list[dict[str, Any]]:
 register_revenue(app, import_app)
 register_events(app, import_app)
 register_insights(app)
+register_aarrr(app)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tobloop.accounts import facade as accounts
+from tobloop.demo.analytics import configure_demo_aarrr
 from tobloop.demo.companies import CSMS, DemoCompany, DemoContact, company, contacts_for
 from tobloop.demo.events import import_demo_events
 from tobloop.demo.revenue import demo_today, import_revenue, plan_revenue, with_lifecycle
@@ -95,6 +96,7 @@ def build_demo(
             seed=seed,
             replaced_workspace_id=replaced,
         )
+        configure_demo_aarrr(principal)
     return DemoSummary(slug=DEMO_SLUG, accounts=len(companies), contacts=len(people), reused=False)
 
 

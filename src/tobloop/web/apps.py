@@ -5,3 +5,9 @@ class WebConfig(AppConfig):
     name = "tobloop.web"
     label = "web"
     verbose_name = "Web"
+
+    def ready(self) -> None:
+        from tobloop.analytics.facade import register_revenue_source
+        from tobloop.web.aarrr_revenue import revenue_stage
+
+        register_revenue_source(revenue_stage)
