@@ -25,6 +25,7 @@ from tobloop.cli.runtime import (
     resolve_workspace,
     setup_django,
 )
+from tobloop.cli.success_work import register as register_success_work
 
 app = typer.Typer(
     name="tobloop",
@@ -351,6 +352,7 @@ def _details(exc: Any) -> list[dict[str, Any]]:
 register_revenue(app, import_app)
 register_events(app, import_app)
 register_insights(app)
+register_success_work(app, import_app)
 register_aarrr(app)
 
 

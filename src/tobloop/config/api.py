@@ -19,6 +19,7 @@ from tobloop.platform.api import router as platform_router
 from tobloop.platform.auth import PrincipalAuth
 from tobloop.revenue.api import router as revenue_router
 from tobloop.success.api import router as success_router
+from tobloop.success.work.api import router as success_work_router
 
 api = NinjaAPI(
     title="tobloop API",
@@ -101,3 +102,4 @@ api.add_router("/", saved_insights_router)
 api.add_router("/", events_router)
 api.add_router("/", revenue_router)
 api.add_router("/", success_router)
+api.add_router("/", success_work_router)

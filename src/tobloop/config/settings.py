@@ -11,6 +11,9 @@ Every setting a deployment may change is an environment variable:
                          ``clickhouse://USER:PASSWORD@HOST:8123/DATABASE``
 - ``TOBLOOP_INGEST_RATE_LIMIT`` events per second per write key and process (0: no limit)
 - ``TOBLOOP_INGEST_LOADER`` ``0`` to keep web processes from loading spooled events
+- ``TOBLOOP_EMAIL_HOST`` SMTP server for alert e-mails (with ``TOBLOOP_EMAIL_PORT``, ``_USER``,
+                         ``_PASSWORD``, ``_TLS``, ``_FROM``); unset: e-mails are written as
+                         files into the data directory's ``outbox/``
 """
 
 from __future__ import annotations
@@ -177,3 +180,18 @@ LOGGING = {
 EVENTS_URL = os.environ.get("EVENTS_URL", "duckdb://")
 TOBLOOP_INGEST_RATE_LIMIT = float(os.environ.get("TOBLOOP_INGEST_RATE_LIMIT", 250_000))
 TOBLOOP_INGEST_LOADER = _env_flag("TOBLOOP_INGEST_LOADER", True)
+
+# E-mail (playbook e-mails, alerts): SMTP when TOBLOOP_EMAIL_HOST is set; otherwise every
+# message is written as a file into DATA_DIR/outbox, so nothing leaves the machine by surprise.
+EMAIL_HOST = os.environ.get("TOBLOOP_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("TOBLOOP_EMAIL_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("TOBLOOP_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("TOBLOOP_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = _env_flag("TOBLOOP_EMAIL_TLS", True)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+DEFAULT_FROM_EMAIL = os.environ.get("TOBLOOP_EMAIL_FROM", "tobloop <noreply@localhost>")

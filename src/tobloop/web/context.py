@@ -16,6 +16,8 @@ MODULES: list[tuple[str, Any, bool]] = [
     ("revenue", _("Revenue"), True),
     ("analytics", _("Analytics"), True),
     ("success", _("Health"), True),
+    # The success work app (worklist, renewals, NPS/CSAT); its list page is the worklist.
+    ("success_work", _("Success"), True),
     ("requirements", _("Requirements"), False),
     ("ecosystem", _("Ecosystem"), False),
     ("pricing", _("Pricing & quotes"), False),

@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import secrets
+import smtplib
 import urllib.error
 import urllib.request
 import uuid
@@ -326,11 +327,19 @@ def send_template_email(
     template = EmailTemplate.objects.for_workspace(workspace_id).filter(key=key).first()
     if template is None or not to:
         return False
-    send_mail(
-        render_template(template.subject, values),
-        render_template(template.body, values),
-        settings.DEFAULT_FROM_EMAIL,
-        to,
-        fail_silently=False,
-    )
+    try:
+        send_mail(
+            render_template(template.subject, values),
+            render_template(template.body, values),
+            settings.DEFAULT_FROM_EMAIL,
+            to,
+            fail_silently=False,
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        # A mail server that is down must not stop the playbook run; the action log says so.
+        raise EmailNotSent(str(exc)[:300]) from exc
     return True
+
+
+class EmailNotSent(Exception):
+    """The mail backend refused or could not reach the server."""

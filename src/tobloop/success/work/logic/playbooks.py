@@ -271,14 +271,15 @@ def _online_actions(
     to = [c.email for c in contacts if c.email][:3]
     name = next((c.name for c in contacts if c.email), "") or account.name
     template = config.get("email_template") or ""
-    if template and alerts.send_template_email(
-        principal.workspace_id,
-        key=template,
-        to=to,
-        values={"account": account.name, "contact": name, "reason": reason,
-                "workspace": principal.workspace.name},
-    ):  # fmt: skip
-        done.append({"type": "email", "template": template, "to": to})
+    if template and to:
+        values = {"account": account.name, "contact": name, "reason": reason,
+                  "workspace": principal.workspace.name}  # fmt: skip
+        try:
+            if alerts.send_template_email(principal.workspace_id, key=template, to=to,
+                                          values=values):  # fmt: skip
+                done.append({"type": "email", "template": template, "to": to})
+        except alerts.EmailNotSent as exc:
+            done.append({"type": "email", "template": template, "to": to, "error": str(exc)})
     if config.get("in_app"):
         sent = alerts.enqueue(principal.workspace_id, "inapp.message", {
             "account_id": account.id, "account_external_id": account.external_id,

@@ -11,20 +11,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from tobloop.accounts.facade import AccountView
-from tobloop.analytics.facade import EventFilter, event_store
+from tobloop.analytics.facade import account_activity
 from tobloop.platform.facade import Principal
 from tobloop.revenue.facade import SubscriptionView, list_plans, list_subscriptions
 from tobloop.success import facade as success
 
-ACTIVITY_TYPES = frozenset({"track", "page", "screen"})
 BASELINE_WEEKS = 4  # the usage baseline is the mean weekly active users of the 4 weeks before
 HEALTH_DAYS = 120  # how far back health verdicts are read for drops and turns to red
-MAX_EVENTS_IN_MEMORY = 2_000_000
 SUBSCRIPTION_PAGE = 500
 
 
@@ -166,48 +163,28 @@ def revenue_by_account(principal: Principal, as_of: date) -> dict[int, Revenue]:
     return dict(out)
 
 
-def _day_start_ms(day: date, tz: str) -> int:
-    return int(datetime.combine(day, time.min, tzinfo=ZoneInfo(tz)).timestamp() * 1000)
-
-
 def usage_by_account(principal: Principal, as_of: date) -> dict[str, Usage]:
     """Weekly active users per account external id for the 5 weeks ending on as_of, and the
-    distinct active users of the last 30 days (seat utilization), from one event read."""
+    distinct active users of the last 30 days (seat utilization): six grouped queries of the
+    analytics facade, whatever the number of accounts. Empty when the workspace has no events
+    up to as_of (usage unknown, so no usage trigger fires)."""
     if not principal.can("analytics", "read"):
         return {}
-    tz = principal.workspace.timezone
-    first = as_of - timedelta(days=7 * (BASELINE_WEEKS + 1) - 1)
-    first = min(first, as_of - timedelta(days=29))
-    window = EventFilter(
-        workspace_id=principal.workspace_id,
-        start_ms=_day_start_ms(first, tz),
-        end_ms=_day_start_ms(as_of + timedelta(days=1), tz),
-        limit=MAX_EVENTS_IN_MEMORY,
-    )
-    store = event_store()
-    if store.count(window).count == 0:
-        return {}
-    zone = ZoneInfo(tz)
-    weekly: dict[str, list[set[str]]] = defaultdict(
-        lambda: [set() for _ in range(BASELINE_WEEKS + 1)]
-    )
-    month: dict[str, set[str]] = defaultdict(set)
-    for ev in store.recent(window):
-        if ev.account_id is None or ev.type not in ACTIVITY_TYPES:
-            continue
-        user = ev.user_id or ev.distinct_id
-        day = ev.timestamp.astimezone(zone).date()
-        age = (as_of - day).days
-        if 0 <= age < 7 * (BASELINE_WEEKS + 1):
-            weekly[ev.account_id][age // 7].add(user)
-        if 0 <= age < 30:
-            month[ev.account_id].add(user)
-    out: dict[str, Usage] = {}
-    for account in set(weekly) | set(month):
-        out[account] = Usage(
-            weeks=[len(s) for s in weekly[account]], active_30=len(month.get(account, ()))
+    end = as_of + timedelta(days=1)
+    weeks = [
+        account_activity(principal, start=end - timedelta(days=7 * (k + 1)),
+                         end=end - timedelta(days=7 * k))
+        for k in range(BASELINE_WEEKS + 1)
+    ]  # fmt: skip
+    month = account_activity(principal, start=end - timedelta(days=30), end=end)
+    known = set(month).union(*weeks)
+    return {
+        key: Usage(
+            weeks=[w[key].users if key in w else 0 for w in weeks],
+            active_30=month[key].users if key in month else 0,
         )
-    return out
+        for key in known
+    }
 
 
 def health_by_account(
