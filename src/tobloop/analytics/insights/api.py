@@ -1,4 +1,4 @@
-"""``POST /api/v1/analytics/funnel|retention|trends|paths``: the CLI's options as JSON.
+"""``POST /api/v1/analytics/funnel|funnel/dropped|retention|trends|active|paths``: typed JSON.
 
 Bodies are the typed queries of ``models`` (``steps``, ``from``, ``to``, ``window``, ``by``,
 ``first_attempt``; ``start``, ``return``, ``period``, ``periods``, ``bounded``); dates are read in
@@ -12,6 +12,10 @@ from ninja import Router
 
 from tobloop.analytics.insights import service
 from tobloop.analytics.insights.models import (
+    ActiveQuery,
+    ActiveResult,
+    DroppedQuery,
+    DroppedResult,
     FunnelQuery,
     FunnelResult,
     PathsQuery,
@@ -37,6 +41,12 @@ def funnel(request: HttpRequest, query: FunnelQuery) -> FunnelResult:
     return service.run_funnel(_principal(request), query)
 
 
+@router.post("/analytics/funnel/dropped", response=DroppedResult, by_alias=True)
+def funnel_dropped(request: HttpRequest, query: DroppedQuery) -> DroppedResult:
+    """The funnel's query plus ``step`` and ``limit``: who reached step − 1 and not ``step``."""
+    return service.run_dropped(_principal(request), query)
+
+
 @router.post("/analytics/retention", response=RetentionResult, by_alias=True)
 def retention(request: HttpRequest, query: RetentionQuery) -> RetentionResult:
     """Cohorts by first start event and the entities back in each later period."""
@@ -47,6 +57,12 @@ def retention(request: HttpRequest, query: RetentionQuery) -> RetentionResult:
 def trends(request: HttpRequest, query: TrendsQuery) -> TrendsResult:
     """Events, distinct users and distinct accounts per day, week or month."""
     return service.run_trends(_principal(request), query)
+
+
+@router.post("/analytics/active", response=ActiveResult, by_alias=True)
+def active(request: HttpRequest, query: ActiveQuery) -> ActiveResult:
+    """DAU, WAU, MAU and stickiness (DAU ÷ MAU) per day, for the workspace or one account."""
+    return service.run_active(_principal(request), query)
 
 
 @router.post("/analytics/paths", response=PathsResult, by_alias=True)

@@ -9,6 +9,7 @@ the fixed ones of the ``events`` table (store/schema.py); table names are checke
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +19,12 @@ TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # Below any real epoch-ms value, and far enough from the Int64 limit that adding a window
 # cannot overflow: "no chain reaches this level yet".
 NONE_MS = -(2**62)
+
+
+@dataclass(frozen=True)
+class BuiltQuery:
+    sql: str
+    params: dict[str, Any]
 
 
 class Dialect(StrEnum):
@@ -136,3 +143,39 @@ def matcher_condition(d: Dialect, m: EventMatcher, p: Params) -> str:
     parts = [f"event = {p.add(m.event, 'String')}"]
     parts += [property_condition(d, f, p) for f in m.filters]
     return "(" + " AND ".join(parts) + ")"
+
+
+def scalar_text(d: Dialect, column: str, key: str) -> str:
+    """A top-level JSON value of ``column`` as breakdown text, or NULL (models.Breakdown).
+
+    Strings as they are, integral numbers without decimals, other numbers in their shortest
+    form, booleans ``true``/``false``; missing, null, empty, object and array values are NULL.
+    ``key`` is a placeholder holding the key (DuckDB: its JSON pointer).
+    """
+    if d is Dialect.DUCKDB:
+        text = f"json_extract_string({column}, {key})"
+        number = f"TRY_CAST({text} AS DOUBLE)"
+        return (
+            f"CASE json_type({column}, {key}) "
+            f"WHEN 'VARCHAR' THEN nullif({text}, '') "
+            f"WHEN 'BOOLEAN' THEN {text} "
+            f"WHEN 'BIGINT' THEN {text} WHEN 'UBIGINT' THEN {text} "
+            f"WHEN 'DOUBLE' THEN CASE WHEN {number} = trunc({number}) AND abs({number}) < 1e15 "
+            f"THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) ELSE CAST({number} AS VARCHAR) END "
+            "ELSE NULL END"
+        )
+    text = f"JSONExtractString({column}, {key})"
+    number = f"JSONExtractFloat({column}, {key})"
+    jtype = f"toString(JSONType({column}, {key}))"
+    return (
+        f"multiIf({jtype} = 'String', nullIf({text}, ''), "
+        f"{jtype} = 'Bool', if(JSONExtractBool({column}, {key}), 'true', 'false'), "
+        f"{jtype} IN ('Int64', 'UInt64'), JSONExtractRaw({column}, {key}), "
+        f"{jtype} = 'Double', if({number} = trunc({number}) AND abs({number}) < 1e15, "
+        f"toString(toInt64({number})), toString({number})), NULL)"
+    )
+
+
+def json_key(d: Dialect, key: str, p: Params) -> str:
+    """The placeholder of a top-level key as each engine's JSON functions take it."""
+    return p.add(json_pointer(key) if d is Dialect.DUCKDB else key, "String")

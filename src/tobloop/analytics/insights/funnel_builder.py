@@ -22,10 +22,11 @@ tests cover both engines against a search over every choice of events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from tobloop.analytics.insights.breakdown import breakdown_sql
 from tobloop.analytics.insights.dialect import (
     NONE_MS,
+    BuiltQuery,
     Dialect,
     Params,
     checked_table,
@@ -37,12 +38,7 @@ from tobloop.analytics.insights.dialect import (
 )
 from tobloop.analytics.insights.models import FunnelQuery
 from tobloop.analytics.insights.periods import range_ms
-
-
-@dataclass(frozen=True)
-class BuiltQuery:
-    sql: str
-    params: dict[str, Any]
+from tobloop.analytics.insights.retention_builder import period_sql
 
 
 def same_name_counts(names: list[str]) -> list[list[int]]:
@@ -138,12 +134,19 @@ def build_funnel(
     packed: bool | None = None,
     dropped_at: int | None = None,
     limit: int = 1000,
+    timing: bool = False,
+    account_values: dict[str, str] | None = None,
 ) -> BuiltQuery:
     """One statement answering one row: the number of entities that reached each step.
 
     ``packed`` chooses the integer layout of moments (default: whenever it fits). With
     ``dropped_at`` (a step number from 2), it answers instead the entities that reached the
     step before and not that one, ordered by id, at most ``limit`` (the CSM's drill-down).
+
+    With a ``breakdown`` or ``over_time`` in the query, the rows are grouped instead by the
+    entity's *anchor*, its first step-1 event in the range (on a tie, the smallest breakdown
+    text): ``(value, period number, count per step)``. With ``timing`` the row holds, per
+    step from 2, the time-to-convert figures of :func:`timing_columns`.
     """
     d, p = dialect, Params(dialect)
     layout = packing([s.event for s in q.steps])
@@ -160,6 +163,17 @@ def build_funnel(
     scan_end = p.add(end_ms + q.window * 1000, "Int64")
     entity, has_entity = entity_column(q.by)
     names = [s.event for s in q.steps]
+    grouped = (
+        dropped_at is None and not timing and (q.breakdown is not None or q.over_time is not None)
+    )
+    bd = breakdown_sql(
+        d,
+        q.breakdown if grouped else None,
+        p,
+        table=table,
+        workspace=ws,
+        account_values=account_values,
+    )
     name_list = ", ".join(p.add(n, "String") for n in dict.fromkeys(names))
     marks = ",\n           ".join(
         f"CASE WHEN {matcher_condition(d, s, p)} THEN 1 ELSE 0 END AS m{i}"
@@ -174,41 +188,84 @@ def build_funnel(
     if q.first_attempt:
         start_ok += f" AND {syn.t()} = first_ts"
     occ = same_name_counts(names)
-    fold_body = ",\n        ".join(
-        _advance(i, q, syn, start_ok=start_ok, window=window, occ=occ) for i in range(k)
-    )
-    none = ", ".join([str(NONE_MS)] * k)
-    matched = f"""SELECT {entity} AS entity, {ts} AS ts,
+    advances = [_advance(i, q, syn, start_ok=start_ok, window=window, occ=occ) for i in range(k)]
+    if timing:  # f[k + i] is when the chain of f[i] first reached step i
+        advances += [
+            f"CASE WHEN {advances[i]} > {syn.acc(i)} THEN {syn.t()} ELSE {syn.acc(k + i)} END"
+            for i in range(k)
+        ]
+    fold_body = ",\n        ".join(advances)
+    none = ", ".join([str(NONE_MS)] * len(advances))
+    value_column = f" {bd.value} AS bv," if grouped else ""
+    matched = f"""SELECT {entity} AS entity, {ts} AS ts,{value_column}
            {marks}
-    FROM {table}
+    FROM {table}{bd.join}
     WHERE workspace_id = {ws} AND {has_entity} AND event IN ({name_list})
       AND {time_at_least(d, lo)} AND {time_below(d, scan_end)}"""
+    if not grouped:
+        anchor_value = ""
+    elif syn.duck:
+        anchor_value = "min(coalesce(bv, '')) FILTER (WHERE m0 = 1) AS mv, "
+    else:
+        anchor_value = "minIf(ifNull(bv, ''), m0 = 1) AS mv, "
     if packed:
         parts = [f"(ts - {lo}) * {2**layout.bits}"] + [
             f"{_capped(d, i, 2 ** layout.widths[i] - 1)} * {2 ** layout.offsets[i]}"
             for i in range(k)
         ]
         moments = (
-            f"SELECT entity, ts, sum(m0) AS c0, {' + '.join(parts)} AS key FROM matched "
+            f"SELECT entity, ts, sum(m0) AS c0, {anchor_value}"
+            f"{' + '.join(parts)} AS key FROM matched "
             f"WHERE {any_mark} > 0 GROUP BY entity, ts"
         )
         element = "key"
-        first_ts = f"min(CASE WHEN c0 > 0 AND ts >= {lo} AND ts < {hi} THEN ts END) AS first_ts"
     else:
         moments = (
-            f"SELECT entity, ts, [{counts}] AS c FROM matched WHERE {any_mark} > 0 "
-            "GROUP BY entity, ts"
+            f"SELECT entity, ts, {anchor_value}[{counts}] AS c "
+            f"FROM matched WHERE {any_mark} > 0 GROUP BY entity, ts"
         )
         element = "{'t': ts, 'c': c}" if syn.duck else "(ts, c)"
-        first_ts = f"min(CASE WHEN c[1] > 0 AND ts >= {lo} AND ts < {hi} THEN ts END) AS first_ts"
+    starts_here = f"{'c0' if packed else 'c[1]'} > 0 AND ts >= {lo} AND ts < {hi}"
+    first_ts = f"min(CASE WHEN {starts_here} THEN ts END) AS first_ts"
+    if grouped:
+        if syn.duck:
+            first_ts += f", min({{'t': ts, 'v': mv}}) FILTER (WHERE {starts_here}) AS anchor"
+        else:
+            first_ts += f", minIf((ts, mv), {starts_here}) AS anchor"
     if syn.duck:
         ordered = f"list_sort(list({element}))" if packed else f"list({element} ORDER BY ts)"
     else:
         ordered = f"arraySort(groupArray({element}))"
-    if dropped_at is None:
+    if timing:
+        inner, outer = timing_columns(d, k)
+        final = (
+            "SELECT "
+            + ",\n       ".join(outer)
+            + "\nFROM (\n    SELECT "
+            + ",\n           ".join(inner)
+            + "\n    FROM reached) AS timing"
+        )
+    elif dropped_at is None:
         count = "count(*) FILTER (WHERE f[{}] > {})" if syn.duck else "countIf(f[{}] > {})"
         final = "SELECT " + ", ".join(count.format(i + 1, NONE_MS) for i in range(k))
         final += "\nFROM reached"
+        if grouped:
+            value = "anchor.v" if syn.duck else "tupleElement(anchor, 2)"
+            at = (
+                "epoch_ms(anchor.t)"
+                if syn.duck
+                else "fromUnixTimestamp64Milli(tupleElement(anchor, 1))"
+            )
+            bucket = (
+                "0"
+                if q.over_time is None
+                else period_sql(d, at, q.over_time, p.add(q.timezone, "String"))
+            )
+            final = (
+                f"SELECT {value} AS value, {bucket} AS bucket, "
+                + ", ".join(count.format(i + 1, NONE_MS) for i in range(k))
+                + f"\nFROM reached WHERE f[1] > {NONE_MS}\nGROUP BY value, bucket"
+            )
     else:
         if not 2 <= dropped_at <= k:
             raise ValueError(f"step {dropped_at} is not a later step of this funnel")
@@ -216,8 +273,9 @@ def build_funnel(
             f"SELECT entity FROM reached WHERE f[{dropped_at - 1}] > {NONE_MS} "
             f"AND f[{dropped_at}] = {NONE_MS}\nORDER BY entity LIMIT {p.add(limit, 'UInt32')}"
         )
+    carry = ", anchor" if grouped else ""
     if syn.duck:
-        sql = f"""WITH matched AS (
+        sql = f"""WITH {bd.ctes}matched AS (
     {matched}
 ), moments AS (
     {moments}
@@ -225,14 +283,14 @@ def build_funnel(
     SELECT entity, {ordered} AS g, {first_ts}
     FROM moments GROUP BY entity
 ), reached AS (
-    SELECT entity, list_reduce(g, lambda acc, x: [
+    SELECT entity{carry}, list_reduce(g, lambda acc, x: [
         {fold_body}
     ], [{none}]::BIGINT[]) AS f
     FROM entities
 )
 {final}"""
     else:
-        sql = f"""WITH matched AS (
+        sql = f"""WITH {bd.ctes}matched AS (
     {matched}
 ), moments AS (
     {moments}
@@ -240,13 +298,65 @@ def build_funnel(
     SELECT entity, {ordered} AS g, {first_ts}
     FROM moments GROUP BY entity
 ), reached AS (
-    SELECT entity, arrayFold((acc, x) -> [
+    SELECT entity{carry}, arrayFold((acc, x) -> [
         {fold_body}
     ], g, CAST([{none}] AS Array(Int64))) AS f
     FROM entities
 )
 {final}"""
     return BuiltQuery(sql=sql, params=p.values)
+
+
+# Histogram edges of the time to convert, in seconds; the last bucket is open.
+HISTOGRAM_EDGES = (0, 60, 300, 900, 3600, 14400, 86400, 259200, 604800, 2592000)
+
+
+def timing_columns(d: Dialect, k: int) -> tuple[list[str], list[str]]:
+    """Per step from 2: entities, total ms, nearest-rank median and p90 ms, histogram counts.
+
+    The nearest-rank q-quantile of n durations is the ⌈q·n⌉-th smallest: the (n + 1) div 2-th
+    for the median, the (9n + 9) div 10-th for p90 (integer arithmetic on both engines).
+    """
+    duck = d is Dialect.DUCKDB
+    inner: list[str] = []
+    outer: list[str] = []
+    for i in range(1, k):
+        reached = f"f[{i + 1}] > {NONE_MS}"
+        took = f"(f[{k + i + 1}] - f[{i + 1}])"
+        if duck:
+            inner += [
+                f"count(*) FILTER (WHERE {reached}) AS n{i}",
+                f"sum({took}) FILTER (WHERE {reached})::BIGINT AS s{i}",
+                f"list_sort(list({took}) FILTER (WHERE {reached})) AS l{i}",
+            ]
+        else:
+            inner += [
+                f"countIf({reached}) AS n{i}",
+                f"toInt64(sumIf({took}, {reached})) AS s{i}",
+                f"arraySort(groupArrayIf({took}, {reached})) AS l{i}",
+            ]
+        bins = []
+        for b, lo in enumerate(HISTOGRAM_EDGES):
+            cond = f"{reached} AND {took} >= {lo * 1000}"
+            if b + 1 < len(HISTOGRAM_EDGES):
+                cond += f" AND {took} < {HISTOGRAM_EDGES[b + 1] * 1000}"
+            inner.append(
+                f"count(*) FILTER (WHERE {cond}) AS h{i}_{b}"
+                if duck
+                else f"countIf({cond}) AS h{i}_{b}"
+            )
+            bins.append(f"h{i}_{b}")
+        div = "({}) // {}" if duck else "intDiv({}, {})"
+        median = div.format(f"n{i} + 1", 2)
+        p90 = div.format(f"9 * n{i} + 9", 10)
+        outer += [
+            f"n{i}",
+            f"coalesce(s{i}, 0)",
+            f"CASE WHEN n{i} > 0 THEN l{i}[{median}] END",
+            f"CASE WHEN n{i} > 0 THEN l{i}[{p90}] END",
+            *bins,
+        ]
+    return inner, outer
 
 
 def _capped(d: Dialect, step: int, cap: int) -> str:

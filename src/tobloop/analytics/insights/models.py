@@ -135,14 +135,69 @@ class DateRange(_Strict):
         return self
 
 
+class BreakdownKind(StrEnum):
+    EVENT_PROPERTY = "event_property"
+    USER_TRAIT = "user_trait"
+    ACCOUNT_FIELD = "account_field"
+
+
+# The account fields a query may break down by (the catalog of identifiers: nothing else).
+ACCOUNT_FIELDS = ("segment", "industry", "region", "plan", "service_tier")
+NONE_VALUE = "$none"  # the breakdown value of a missing, null, empty or non-scalar value
+OTHER = "$other"
+
+
+class Breakdown(_Strict):
+    """Split a result by one value: an event property, a user trait or an account field.
+
+    Values are text: strings as they are, integral numbers without decimals, other numbers in
+    their shortest decimal form, booleans ``true``/``false``. Missing, ``null``, empty, object
+    and array values are ``$none``. The ``top`` values (by entities or events, then by text)
+    are kept and the rest folded into ``$other``.
+    """
+
+    kind: BreakdownKind
+    key: str = Field(min_length=1, max_length=200)
+    top: int = Field(default=10, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _known_account_field(self) -> Breakdown:
+        if self.kind is BreakdownKind.ACCOUNT_FIELD and self.key not in ACCOUNT_FIELDS:
+            raise ValueError(f"an account field is one of {', '.join(ACCOUNT_FIELDS)}")
+        return self
+
+
 class FunnelQuery(DateRange):
-    """2–10 ordered steps; the best attempt counts unless ``first_attempt`` (DESIGN.md)."""
+    """2–10 ordered steps; the best attempt counts unless ``first_attempt`` (DESIGN.md).
+
+    ``breakdown`` splits entities by the value on their first step-1 event in the range;
+    ``over_time`` buckets them by the day/week/month of that event; ``time_to_convert`` adds
+    the distribution of the time from step 1 to each later step (docs/analytics.md).
+    """
 
     kind: Literal["funnel"] = "funnel"
     steps: tuple[FunnelStep, ...] = Field(min_length=2, max_length=10)
     window: WindowSeconds = 7 * 86400
     by: By = By.USER
     first_attempt: bool = False
+    breakdown: Breakdown | None = None
+    over_time: Period | None = None
+    time_to_convert: bool = False
+
+
+class DroppedQuery(FunnelQuery):
+    """The drill-down: entities that reached step ``step`` − 1 and not ``step``."""
+
+    step: int = Field(ge=2, le=10)
+    limit: int = Field(default=100, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _step_of_the_funnel(self) -> DroppedQuery:
+        if self.step > len(self.steps):
+            raise ValueError(
+                f"step {self.step} is not a step of this {len(self.steps)}-step funnel"
+            )
+        return self
 
 
 class RetentionQuery(DateRange):
@@ -155,6 +210,7 @@ class RetentionQuery(DateRange):
     periods: int = Field(default=8, ge=1, le=120)
     by: By = By.USER
     bounded: bool = True
+    breakdown: Breakdown | None = None
 
 
 class TrendsQuery(DateRange):
@@ -163,6 +219,21 @@ class TrendsQuery(DateRange):
     kind: Literal["trends"] = "trends"
     event: FunnelStep | None = None
     interval: Period = Period.DAY
+    account: str | None = Field(default=None, min_length=1, max_length=200)
+    breakdown: Breakdown | None = None
+
+
+class ActiveQuery(DateRange):
+    """DAU, WAU, MAU and stickiness per day of the range (docs/metrics.md "Active users").
+
+    Active means any ``track``/``page``/``screen`` call, or ``event`` when given; ``account``
+    keeps the events of one account (its external id); ``by=account`` counts active accounts.
+    """
+
+    kind: Literal["active"] = "active"
+    event: FunnelStep | None = None
+    by: By = By.USER
+    account: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class PathsQuery(DateRange):
@@ -194,11 +265,56 @@ class FunnelStepResult(_Strict):
     conversion: float | None
 
 
+class FunnelBreakdownRow(_Strict):
+    value: str
+    steps: list[FunnelStepResult]
+
+
+class FunnelBucket(_Strict):
+    """Entities whose first step-1 event falls in the period starting ``date``."""
+
+    date: date
+    entered: int
+    converted: int
+    conversion: float | None
+
+
+class HistogramBucket(_Strict):
+    """Conversions taking at least ``min_seconds`` and less than ``max_seconds`` (None: open)."""
+
+    min_seconds: int
+    max_seconds: int | None
+    count: int
+
+
+class StepTiming(_Strict):
+    """Time from step 1 to this step of the attempt that counts, over entities reaching it."""
+
+    step: int
+    event: str
+    entities: int
+    median_seconds: float | None
+    p90_seconds: float | None
+    mean_seconds: float | None
+    histogram: list[HistogramBucket]
+
+
 class FunnelResult(_Strict):
     by: By
     window_seconds: int
     first_attempt: bool
     steps: list[FunnelStepResult]
+    breakdown: list[FunnelBreakdownRow] | None = None
+    over_time: list[FunnelBucket] | None = None
+    time_to_convert: list[StepTiming] | None = None
+
+
+class DroppedResult(_Strict):
+    by: By
+    step: int
+    event: str
+    entities: list[str]
+    truncated: bool
 
 
 class Cohort(_Strict):
@@ -207,11 +323,17 @@ class Cohort(_Strict):
     retained: list[int]
 
 
+class RetentionBreakdownRow(_Strict):
+    value: str
+    cohorts: list[Cohort]
+
+
 class RetentionResult(_Strict):
     period: Period
     by: By
     bounded: bool
     cohorts: list[Cohort]
+    breakdown: list[RetentionBreakdownRow] | None = None
 
 
 class TrendPoint(_Strict):
@@ -221,12 +343,34 @@ class TrendPoint(_Strict):
     accounts: int
 
 
-class TrendsResult(_Strict):
-    interval: Period
+class TrendsBreakdownRow(_Strict):
+    value: str
     series: list[TrendPoint]
 
 
-OTHER = "$other"
+class TrendsResult(_Strict):
+    interval: Period
+    series: list[TrendPoint]
+    breakdown: list[TrendsBreakdownRow] | None = None
+
+
+class ActivePoint(_Strict):
+    """Entities active that day, in the 7 and the 30 days ending that day, and DAU ÷ MAU."""
+
+    date: date
+    dau: int
+    wau: int
+    mau: int
+    stickiness: float | None
+
+
+class ActiveResult(_Strict):
+    by: By
+    series: list[ActivePoint]
+    average_dau: float
+    average_wau: float
+    average_mau: float
+    stickiness: float | None
 
 
 class PathNode(_Strict):

@@ -9,6 +9,7 @@ engines. Sequences are ordered by time, then event name, so ties are broken the 
 from __future__ import annotations
 
 from tobloop.analytics.insights.dialect import (
+    BuiltQuery,
     Dialect,
     Params,
     checked_table,
@@ -17,7 +18,6 @@ from tobloop.analytics.insights.dialect import (
     time_below,
     ts_ms,
 )
-from tobloop.analytics.insights.funnel_builder import BuiltQuery
 from tobloop.analytics.insights.models import PathsQuery
 from tobloop.analytics.insights.periods import range_ms
 from tobloop.analytics.insights.retention_builder import ANY_EVENT_TYPES

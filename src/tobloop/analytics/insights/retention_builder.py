@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from tobloop.analytics.insights.breakdown import breakdown_sql
 from tobloop.analytics.insights.dialect import (
+    BuiltQuery,
     Dialect,
     Params,
     checked_table,
@@ -25,7 +27,6 @@ from tobloop.analytics.insights.dialect import (
     time_at_least,
     time_below,
 )
-from tobloop.analytics.insights.funnel_builder import BuiltQuery
 from tobloop.analytics.insights.models import Period, RetentionQuery
 from tobloop.analytics.insights.periods import range_ms
 
@@ -62,8 +63,15 @@ def period_sql(d: Dialect, column: str, period: Period, tz: str) -> str:
 
 
 def build_retention(
-    q: RetentionQuery, *, dialect: Dialect, workspace_id: int, table: str = "events"
+    q: RetentionQuery,
+    *,
+    dialect: Dialect,
+    workspace_id: int,
+    table: str = "events",
+    account_values: dict[str, str] | None = None,
 ) -> BuiltQuery:
+    """Rows ``(cohort period, k, entities)``; with a breakdown ``(value, period, k, entities)``,
+    the value being the one on the entity's first start event (ties: the smallest text)."""
     d, p = dialect, Params(dialect)
     table = checked_table(table)
     start_ms, end_ms = range_ms(q)
@@ -77,31 +85,46 @@ def build_retention(
     scope = f"workspace_id = {ws} AND {has_entity}"
     first_period = period_sql(d, "first_at", q.period, tz)
     return_period = period_sql(d, "timestamp", q.period, tz)
+    bd = breakdown_sql(d, q.breakdown, p, table=table, workspace=ws, account_values=account_values)
+    v, cv = ("bv, ", "c.bv, ") if q.breakdown is not None else ("", "")
     if q.bounded:
-        tail = f"""SELECT c.pn, r.pn - c.pn AS k, count(DISTINCT c.entity) AS n
+        tail = f"""SELECT {cv}c.pn, r.pn - c.pn AS k, count(DISTINCT c.entity) AS n
 FROM cohort AS c JOIN back AS r ON r.entity = c.entity
 WHERE r.pn - c.pn BETWEEN 1 AND {n}
-GROUP BY c.pn, r.pn - c.pn"""
+GROUP BY {cv}c.pn, r.pn - c.pn"""
     else:
-        tail = f"""SELECT pn, k, count(*) AS n FROM (
-    SELECT c.entity AS entity, c.pn AS pn, least(max(r.pn) - c.pn, {n}) AS k
+        tail = f"""SELECT {v}pn, k, count(*) AS n FROM (
+    SELECT c.entity AS entity, {cv}c.pn AS pn, least(max(r.pn) - c.pn, {n}) AS k
     FROM cohort AS c JOIN back AS r ON r.entity = c.entity
-    GROUP BY c.entity, c.pn) AS furthest
+    GROUP BY c.entity, {cv}c.pn) AS furthest
 WHERE k >= 1
-GROUP BY pn, k"""
-    sql = f"""WITH firsts AS (
-    SELECT {entity} AS entity, min(timestamp) AS first_at FROM {table}
+GROUP BY {v}pn, k"""
+    if q.breakdown is None:
+        firsts = f"""SELECT {entity} AS entity, min(timestamp) AS first_at FROM {table}
     WHERE {scope} AND {start} AND {time_below(d, hi)}
-    GROUP BY {entity}
+    GROUP BY {entity}"""
+    else:
+        if d is Dialect.DUCKDB:
+            first = f"min({{'t': timestamp, 'v': coalesce({bd.value}, '')}})"
+            parts = "first.t AS first_at, first.v AS bv"
+        else:
+            first = f"min((timestamp, ifNull({bd.value}, '')))"
+            parts = "tupleElement(first, 1) AS first_at, tupleElement(first, 2) AS bv"
+        firsts = f"""SELECT entity, {parts} FROM (
+        SELECT {entity} AS entity, {first} AS first FROM {table}{bd.join}
+        WHERE {scope} AND {start} AND {time_below(d, hi)}
+        GROUP BY {entity}) AS starts"""
+    sql = f"""WITH {bd.ctes}firsts AS (
+    {firsts}
 ), cohort AS (
-    SELECT entity, {first_period} AS pn FROM firsts
+    SELECT entity, {v}{first_period} AS pn FROM firsts
     WHERE {time_at_least(d, lo, "first_at")}
 ), back AS (
     SELECT DISTINCT {entity} AS entity, {return_period} AS pn FROM {table}
     WHERE {scope} AND {back} AND {time_at_least(d, lo)}
       AND {entity} IN (SELECT entity FROM cohort)
 )
-SELECT pn, 0 AS k, count(*) AS n FROM cohort GROUP BY pn
+SELECT {v}pn, 0 AS k, count(*) AS n FROM cohort GROUP BY {v}pn
 UNION ALL
 {tail}"""
     return BuiltQuery(sql=sql, params=p.values)

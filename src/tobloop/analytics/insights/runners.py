@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, Protocol
 
 import orjson
 
-from tobloop.analytics.insights.dialect import Dialect
-from tobloop.analytics.insights.funnel_builder import build_funnel
+from tobloop.analytics.insights.active_builder import WINDOWS, build_active
+from tobloop.analytics.insights.breakdown import fold_top
+from tobloop.analytics.insights.breakdown import label as value_label
+from tobloop.analytics.insights.dialect import BuiltQuery, Dialect
+from tobloop.analytics.insights.funnel_builder import HISTOGRAM_EDGES, build_funnel
 from tobloop.analytics.insights.models import (
     OTHER,
+    ActivePoint,
+    ActiveQuery,
+    ActiveResult,
     Cohort,
+    FunnelBreakdownRow,
+    FunnelBucket,
     FunnelQuery,
     FunnelResult,
     FunnelStepResult,
+    HistogramBucket,
     PathLink,
     PathNode,
     PathsQuery,
     PathsResult,
+    Period,
+    RetentionBreakdownRow,
     RetentionQuery,
     RetentionResult,
+    StepTiming,
     TrendPoint,
+    TrendsBreakdownRow,
     TrendsQuery,
     TrendsResult,
 )
@@ -81,63 +96,205 @@ class FunnelRunner:
         workspace_id: int,
         table: str = "events",
         packed: bool | None = None,
+        account_values: dict[str, str] | None = None,
     ) -> None:
         self.query = query
         self.workspace_id = workspace_id
         self.table = table
         self.packed = packed
+        self.account_values = account_values
 
-    def calculate(self, engine: QueryEngine) -> FunnelResult:
-        built = build_funnel(
+    def _built(self, engine: QueryEngine, **options: Any) -> BuiltQuery:
+        return build_funnel(
             self.query,
             dialect=engine.dialect,
             workspace_id=self.workspace_id,
             table=self.table,
             packed=self.packed,
+            account_values=self.account_values,
+            **options,
         )
+
+    def calculate(self, engine: QueryEngine) -> FunnelResult:
+        q = self.query
+        built = self._built(engine)
         rows = engine.rows(built.sql, built.params)
-        counts = [int(v) for v in rows[0]] if rows else [0] * len(self.query.steps)
-        return funnel_result(self.query, counts)
+        timing = None
+        if q.time_to_convert:
+            timed = self._built(engine, timing=True)
+            timing = engine.rows(timed.sql, timed.params)[0]
+        if q.breakdown is None and q.over_time is None:
+            counts = [int(v) for v in rows[0]] if rows else [0] * len(q.steps)
+            return funnel_result(q, counts, timing_row=timing)
+        grouped = [(value_label(r[0]), int(r[1]), [int(v) for v in r[2:]]) for r in rows]
+        return funnel_result(q, [], grouped=grouped, timing_row=timing)
 
     def dropped(self, engine: QueryEngine, *, step: int, limit: int = 1000) -> list[str]:
         """Entities that reached step ``step`` − 1 and not ``step`` (numbered from 1)."""
-        built = build_funnel(
-            self.query,
-            dialect=engine.dialect,
-            workspace_id=self.workspace_id,
-            table=self.table,
-            packed=self.packed,
-            dropped_at=step,
-            limit=limit,
-        )
+        built = self._built(engine, dropped_at=step, limit=limit)
         return [str(row[0]) for row in engine.rows(built.sql, built.params)]
 
 
-def funnel_result(q: FunnelQuery, counts: list[int]) -> FunnelResult:
+def _sum_counts(rows: Sequence[list[int]], k: int) -> list[int]:
+    return [sum(r[i] for r in rows) for i in range(k)]
+
+
+def _step_results(q: FunnelQuery, counts: list[int]) -> list[FunnelStepResult]:
     first = counts[0]
+    return [
+        FunnelStepResult(event=s.event, count=n, conversion=n / first if first else None)
+        for s, n in zip(q.steps, counts, strict=True)
+    ]
+
+
+def funnel_result(
+    q: FunnelQuery,
+    counts: list[int],
+    *,
+    grouped: list[tuple[str, int, list[int]]] | None = None,
+    timing_row: list[Any] | None = None,
+) -> FunnelResult:
+    """Totals, and with ``grouped`` rows ``(value, period number, counts)`` the breakdown
+    (top values, the rest folded into ``$other``) and the conversion over time."""
+    k = len(q.steps)
+    breakdown = over_time = None
+    if grouped is not None or q.breakdown is not None or q.over_time is not None:
+        grouped = grouped or []
+        counts = _sum_counts([c for _, _, c in grouped], k)
+        if q.breakdown is not None:
+            by_value: dict[str, list[list[int]]] = {}
+            for value, _, c in grouped:
+                by_value.setdefault(value, []).append(c)
+            totals = {v: _sum_counts(cs, k) for v, cs in by_value.items()}
+            breakdown = [
+                FunnelBreakdownRow(value=v, steps=_step_results(q, c))
+                for v, c in fold_top(
+                    totals,
+                    top=q.breakdown.top,
+                    size=lambda c: c[0],
+                    merge=lambda cs: _sum_counts(list(cs), k),
+                )
+            ]
+        if q.over_time is not None:
+            per_bucket: dict[int, list[list[int]]] = {}
+            for _, bucket, c in grouped:
+                per_bucket.setdefault(bucket, []).append(c)
+            over_time = []
+            for day in periods_between(q.date_from, q.date_to, q.over_time):
+                c = _sum_counts(per_bucket.get(period_number(day, q.over_time), []), k)
+                entered, converted = (c[0], c[-1]) if c else (0, 0)
+                over_time.append(
+                    FunnelBucket(
+                        date=day,
+                        entered=entered,
+                        converted=converted,
+                        conversion=converted / entered if entered else None,
+                    )
+                )
+    timing = None
+    if q.time_to_convert:
+        timing = step_timings(q, timing_row)
     return FunnelResult(
         by=q.by,
         window_seconds=q.window,
         first_attempt=q.first_attempt,
-        steps=[
-            FunnelStepResult(event=s.event, count=n, conversion=n / first if first else None)
-            for s, n in zip(q.steps, counts, strict=True)
-        ],
+        steps=_step_results(q, counts),
+        breakdown=breakdown,
+        over_time=over_time,
+        time_to_convert=timing,
     )
 
 
+def step_timings(q: FunnelQuery, row: list[Any] | None) -> list[StepTiming]:
+    """The timing statement's row (``funnel_builder.timing_columns``) as results, ms → s."""
+    width = 4 + len(HISTOGRAM_EDGES)
+    out = []
+    for i, step in enumerate(q.steps[1:], start=1):
+        cells: list[Any] = row[(i - 1) * width : i * width] if row else [0, 0, None, None]
+        n, total, median, p90 = (int(cells[0]), int(cells[1]), cells[2], cells[3])
+        bins = [int(v) for v in cells[4:]] if row else [0] * len(HISTOGRAM_EDGES)
+        edges = [*HISTOGRAM_EDGES, None]
+        out.append(
+            StepTiming(
+                step=i + 1,
+                event=step.event,
+                entities=n,
+                median_seconds=None if not n or median is None else int(median) / 1000,
+                p90_seconds=None if not n or p90 is None else int(p90) / 1000,
+                mean_seconds=total / n / 1000 if n else None,
+                histogram=[
+                    HistogramBucket(min_seconds=lo, max_seconds=edges[b + 1], count=bins[b])
+                    for b, lo in enumerate(HISTOGRAM_EDGES)
+                ],
+            )
+        )
+    return out
+
+
 class RetentionRunner:
-    def __init__(self, query: RetentionQuery, *, workspace_id: int, table: str = "events") -> None:
+    def __init__(
+        self,
+        query: RetentionQuery,
+        *,
+        workspace_id: int,
+        table: str = "events",
+        account_values: dict[str, str] | None = None,
+    ) -> None:
         self.query = query
         self.workspace_id = workspace_id
         self.table = table
+        self.account_values = account_values
 
     def calculate(self, engine: QueryEngine) -> RetentionResult:
+        q = self.query
         built = build_retention(
-            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+            q,
+            dialect=engine.dialect,
+            workspace_id=self.workspace_id,
+            table=self.table,
+            account_values=self.account_values,
         )
-        rows = [(int(pn), int(k), int(n)) for pn, k, n in engine.rows(built.sql, built.params)]
-        return retention_result(self.query, rows)
+        raw = engine.rows(built.sql, built.params)
+        if q.breakdown is None:
+            return retention_result(q, [(int(pn), int(k), int(n)) for pn, k, n in raw])
+        return retention_breakdown(
+            q, [(value_label(v), int(pn), int(k), int(n)) for v, pn, k, n in raw]
+        )
+
+
+def _merge_cohorts(groups: Sequence[list[Cohort]]) -> list[Cohort]:
+    first = groups[0]
+    return [
+        Cohort(
+            cohort=c.cohort,
+            size=sum(g[i].size for g in groups),
+            retained=[sum(g[i].retained[k] for g in groups) for k in range(len(c.retained))],
+        )
+        for i, c in enumerate(first)
+    ]
+
+
+def retention_breakdown(
+    q: RetentionQuery, rows: list[tuple[str, int, int, int]]
+) -> RetentionResult:
+    """Cohorts per value (top values by entities, the rest in ``$other``) and in total."""
+    assert q.breakdown is not None
+    per_value: dict[str, list[tuple[int, int, int]]] = {}
+    for value, pn, k, n in rows:
+        per_value.setdefault(value, []).append((pn, k, n))
+    tables = {v: retention_result(q, r).cohorts for v, r in per_value.items()}
+    total = retention_result(q, [])
+    if tables:
+        total = total.model_copy(update={"cohorts": _merge_cohorts(list(tables.values()))})
+    folded = fold_top(
+        tables,
+        top=q.breakdown.top,
+        size=lambda cs: sum(c.size for c in cs),
+        merge=lambda groups: _merge_cohorts(list(groups)),
+    )
+    return total.model_copy(
+        update={"breakdown": [RetentionBreakdownRow(value=v, cohorts=cs) for v, cs in folded]}
+    )
 
 
 def retention_result(q: RetentionQuery, rows: list[tuple[int, int, int]]) -> RetentionResult:
@@ -167,27 +324,106 @@ def retention_result(q: RetentionQuery, rows: list[tuple[int, int, int]]) -> Ret
 
 
 class TrendsRunner:
-    def __init__(self, query: TrendsQuery, *, workspace_id: int, table: str = "events") -> None:
+    def __init__(
+        self,
+        query: TrendsQuery,
+        *,
+        workspace_id: int,
+        table: str = "events",
+        account_values: dict[str, str] | None = None,
+    ) -> None:
         self.query = query
         self.workspace_id = workspace_id
         self.table = table
+        self.account_values = account_values
+
+    def _rows(self, engine: QueryEngine, *, split: bool) -> list[list[Any]]:
+        built = build_trends(
+            self.query,
+            dialect=engine.dialect,
+            workspace_id=self.workspace_id,
+            table=self.table,
+            account_values=self.account_values,
+            split=split,
+        )
+        return engine.rows(built.sql, built.params)
 
     def calculate(self, engine: QueryEngine) -> TrendsResult:
-        built = build_trends(
-            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+        rows = [[int(v) for v in row] for row in self._rows(engine, split=False)]
+        result = trends_result(self.query, rows)
+        bd = self.query.breakdown
+        if bd is None:
+            return result
+        per_value: dict[str, list[list[int]]] = {}
+        for value, *measures in self._rows(engine, split=True):
+            per_value.setdefault(str(value), []).append([int(v) for v in measures])
+        # ranked by events in the SQL; here: the kept values by events (then text), $other last
+        ranked = sorted(
+            (v for v in per_value if v != OTHER),
+            key=lambda v: (-sum(r[1] for r in per_value[v]), v),
         )
-        rows = [[int(v) for v in row] for row in engine.rows(built.sql, built.params)]
-        return trends_result(self.query, rows)
+        if OTHER in per_value:
+            ranked.append(OTHER)
+        breakdown = [
+            TrendsBreakdownRow(
+                value=value_label(v), series=trends_result(self.query, per_value[v]).series
+            )
+            for v in ranked
+        ]
+        return result.model_copy(update={"breakdown": breakdown})
 
 
 def trends_result(q: TrendsQuery, rows: list[list[int]]) -> TrendsResult:
     """Every period of the range, zeros where nothing happened."""
     by_period = {row[0]: row[1:] for row in rows}
     series = []
-    for label in periods_between(q.date_from, q.date_to, q.interval):
-        count, users, accounts = by_period.get(period_number(label, q.interval), [0, 0, 0])
-        series.append(TrendPoint(date=label, count=count, users=users, accounts=accounts))
-    return TrendsResult(interval=q.interval, series=series)
+    for day in periods_between(q.date_from, q.date_to, q.interval):
+        count, users, accounts = by_period.get(period_number(day, q.interval), [0, 0, 0])
+        series.append(TrendPoint(date=day, count=count, users=users, accounts=accounts))
+    return TrendsResult(interval=q.interval, series=series, breakdown=[] if q.breakdown else None)
+
+
+class ActiveRunner:
+    def __init__(self, query: ActiveQuery, *, workspace_id: int, table: str = "events") -> None:
+        self.query = query
+        self.workspace_id = workspace_id
+        self.table = table
+
+    def calculate(self, engine: QueryEngine) -> ActiveResult:
+        built = build_active(
+            self.query, dialect=engine.dialect, workspace_id=self.workspace_id, table=self.table
+        )
+        rows = [(int(day), int(w), int(n)) for day, w, n in engine.rows(built.sql, built.params)]
+        return active_result(self.query, rows)
+
+
+def active_result(q: ActiveQuery, rows: list[tuple[int, int, int]]) -> ActiveResult:
+    """Running sums of the span changes (``active_builder``) for every day of the range."""
+    change = {(day, w): n for day, w, n in rows}
+    first = period_number(q.date_from, Period.DAY) - max(WINDOWS) + 1
+    last = period_number(q.date_to, Period.DAY)
+    running = dict.fromkeys(WINDOWS, 0)
+    series = []
+    for offset, number in enumerate(range(first, last + 1)):
+        for w in WINDOWS:
+            running[w] += change.get((number, w), 0)
+        if number < first + max(WINDOWS) - 1:
+            continue
+        dau, wau, mau = (running[w] for w in WINDOWS)
+        day = q.date_from + timedelta(days=offset - max(WINDOWS) + 1)
+        series.append(
+            ActivePoint(date=day, dau=dau, wau=wau, mau=mau, stickiness=dau / mau if mau else None)
+        )
+    days = len(series)
+    sticky = [p.stickiness for p in series if p.stickiness is not None]
+    return ActiveResult(
+        by=q.by,
+        series=series,
+        average_dau=sum(p.dau for p in series) / days,
+        average_wau=sum(p.wau for p in series) / days,
+        average_mau=sum(p.mau for p in series) / days,
+        stickiness=sum(sticky) / len(sticky) if sticky else None,
+    )
 
 
 class PathsRunner:

@@ -11,8 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from tobloop.accounts import facade as accounts
 from tobloop.analytics.insights.dialect import Dialect
 from tobloop.analytics.insights.models import (
+    ActiveQuery,
+    ActiveResult,
+    Breakdown,
+    BreakdownKind,
+    DroppedQuery,
+    DroppedResult,
     FunnelQuery,
     FunnelResult,
     PathsQuery,
@@ -23,12 +30,14 @@ from tobloop.analytics.insights.models import (
     TrendsResult,
 )
 from tobloop.analytics.insights.runners import (
+    ActiveRunner,
     DuckDBEngine,
     FunnelRunner,
     PathsRunner,
     QueryEngine,
     RetentionRunner,
     TrendsRunner,
+    active_result,
     escape_parameter,
     funnel_result,
     paths_result,
@@ -38,7 +47,7 @@ from tobloop.analytics.insights.runners import (
 from tobloop.analytics.store import EventStore, event_store
 from tobloop.platform.facade import Principal, require
 
-Q = TypeVar("Q", FunnelQuery, RetentionQuery, TrendsQuery, PathsQuery)
+Q = TypeVar("Q", FunnelQuery, RetentionQuery, TrendsQuery, PathsQuery, ActiveQuery, DroppedQuery)
 
 
 class StoreSessionEngine:
@@ -83,16 +92,47 @@ def in_workspace_zone(principal: Principal, query: Q) -> Q:
     return query.model_copy(update={"timezone": principal.workspace.timezone})
 
 
+def account_values(principal: Principal, breakdown: Breakdown | None) -> dict[str, str] | None:
+    """``{account external id: field value}`` for an ``account_field`` breakdown, else None.
+
+    Read through the accounts facade (it needs the ``accounts:read`` scope); ``plan`` is the
+    account's custom field ``plan`` (set by group calls' ``plan`` trait or an import).
+    """
+    if breakdown is None or breakdown.kind is not BreakdownKind.ACCOUNT_FIELD:
+        return None
+    values: dict[str, str] = {}
+    offset = 0
+    while True:
+        page = accounts.list_accounts(
+            principal, accounts.AccountFilter(sort="name", limit=500, offset=offset)
+        )
+        for a in page.items:
+            if a.external_id:
+                values[a.external_id] = account_field(a, breakdown.key)
+        offset += len(page.items)
+        if not page.items or offset >= page.count:
+            return values
+
+
+def account_field(account: accounts.AccountView, key: str) -> str:
+    if key == "plan":
+        plan = account.custom_fields.get("plan")
+        return "" if plan is None or isinstance(plan, dict | list) else str(plan)
+    return str(getattr(account, key) or "")
+
+
 def run_funnel(
     principal: Principal, query: FunnelQuery, *, store: EventStore | None = None
 ) -> FunnelResult:
     """Entities reaching each step (DESIGN.md "Funnel") in the principal's workspace."""
     require(principal.scopes, "analytics", "read")
     query = in_workspace_zone(principal, query)
+    values = account_values(principal, query.breakdown)
     with store_engine(store or event_store()) as engine:
         if engine is None:
             return funnel_result(query, [0] * len(query.steps))
-        return FunnelRunner(query, workspace_id=principal.workspace_id).calculate(engine)
+        runner = FunnelRunner(query, workspace_id=principal.workspace_id, account_values=values)
+        return runner.calculate(engine)
 
 
 def funnel_dropped(
@@ -113,16 +153,36 @@ def funnel_dropped(
         return runner.dropped(engine, step=step, limit=limit)
 
 
+def run_dropped(
+    principal: Principal, query: DroppedQuery, *, store: EventStore | None = None
+) -> DroppedResult:
+    """The drill-down as a result: who reached step − 1 and not the step, at most ``limit``."""
+    funnel = FunnelQuery.model_validate(
+        query.model_dump(by_alias=True, exclude={"step", "limit"}, exclude_unset=True)
+    )
+    ids = funnel_dropped(principal, funnel, step=query.step, limit=query.limit + 1, store=store)
+    return DroppedResult(
+        by=query.by,
+        step=query.step,
+        event=query.steps[query.step - 1].event,
+        entities=ids[: query.limit],
+        truncated=len(ids) > query.limit,
+    )
+
+
 def run_retention(
     principal: Principal, query: RetentionQuery, *, store: EventStore | None = None
 ) -> RetentionResult:
     """Cohorts and their retention (DESIGN.md "Retention") in the principal's workspace."""
     require(principal.scopes, "analytics", "read")
     query = in_workspace_zone(principal, query)
+    values = account_values(principal, query.breakdown)
     with store_engine(store or event_store()) as engine:
         if engine is None:
-            return retention_result(query, [])
-        return RetentionRunner(query, workspace_id=principal.workspace_id).calculate(engine)
+            empty = retention_result(query, [])
+            return empty.model_copy(update={"breakdown": [] if query.breakdown else None})
+        runner = RetentionRunner(query, workspace_id=principal.workspace_id, account_values=values)
+        return runner.calculate(engine)
 
 
 def run_trends(
@@ -131,10 +191,24 @@ def run_trends(
     """Events, distinct users and distinct accounts per period in the principal's workspace."""
     require(principal.scopes, "analytics", "read")
     query = in_workspace_zone(principal, query)
+    values = account_values(principal, query.breakdown)
     with store_engine(store or event_store()) as engine:
         if engine is None:
             return trends_result(query, [])
-        return TrendsRunner(query, workspace_id=principal.workspace_id).calculate(engine)
+        runner = TrendsRunner(query, workspace_id=principal.workspace_id, account_values=values)
+        return runner.calculate(engine)
+
+
+def run_active(
+    principal: Principal, query: ActiveQuery, *, store: EventStore | None = None
+) -> ActiveResult:
+    """DAU, WAU, MAU and stickiness per day (docs/metrics.md) in the principal's workspace."""
+    require(principal.scopes, "analytics", "read")
+    query = in_workspace_zone(principal, query)
+    with store_engine(store or event_store()) as engine:
+        if engine is None:
+            return active_result(query, [])
+        return ActiveRunner(query, workspace_id=principal.workspace_id).calculate(engine)
 
 
 def run_paths(

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS events (
     workspace_id BIGINT NOT NULL, type VARCHAR NOT NULL, event VARCHAR NOT NULL,
     distinct_id VARCHAR NOT NULL, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
     timestamp TIMESTAMP NOT NULL, received_at TIMESTAMP NOT NULL, message_id VARCHAR NOT NULL,
-    properties JSON, source VARCHAR NOT NULL)
+    properties JSON, source VARCHAR NOT NULL, traits JSON)
 """
 CLICKHOUSE_TABLE = """
 CREATE TABLE IF NOT EXISTS events (
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS events (
     distinct_id String, user_id Nullable(String), anonymous_id Nullable(String),
     account_id Nullable(String), timestamp DateTime64(3, 'UTC'),
     received_at DateTime64(3, 'UTC'), message_id String, properties String,
-    source LowCardinality(String))
+    source LowCardinality(String), traits String)
 ENGINE = MergeTree ORDER BY (workspace_id, distinct_id, timestamp)
 """
 
@@ -65,7 +65,7 @@ class Engines:
         rows = [
             (
                 workspace_id,
-                "track",
+                e.type,
                 e.event,
                 e.user,
                 e.user or None,
@@ -76,11 +76,12 @@ class Engines:
                 f"m{i}",
                 orjson.dumps(e.props).decode(),
                 "import",
+                orjson.dumps(e.traits).decode(),
             )
             for i, e in enumerate(events)
         ]
         self.duck_con.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
         lines = b"\n".join(
             orjson.dumps(
@@ -97,6 +98,7 @@ class Engines:
                     "message_id": r[9],
                     "properties": r[10],
                     "source": r[11],
+                    "traits": r[12],
                 }
             )
             for r in rows

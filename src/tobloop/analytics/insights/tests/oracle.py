@@ -13,6 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tobloop.analytics.insights.models import (
+    ActiveQuery,
+    Breakdown,
+    BreakdownKind,
     By,
     EventMatcher,
     FilterOp,
@@ -35,6 +38,11 @@ class Ev:
     ms: int
     props: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     uid: int = 0
+    type: str = "track"
+    traits: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+ANY_EVENT = frozenset({"track", "page", "screen"})
 
 
 def is_number(v: Any) -> bool:
@@ -183,7 +191,7 @@ def retention_table(events: list[Ev], q: RetentionQuery) -> list[tuple[date, int
         returns = {
             period_of(local_date(e.ms, q.timezone), q.period)
             for e in evs
-            if q.return_event is None or matches(q.return_event, e)
+            if (e.type in ANY_EVENT if q.return_event is None else matches(q.return_event, e))
         }
         for k in range(1, q.periods + 1):
             target = nth_period(cohort, q.period, k)
@@ -207,7 +215,11 @@ def trends_table(events: list[Ev], q: TrendsQuery) -> list[tuple[date, int, int,
     seen: dict[date, list[Ev]] = {label: [] for label in labels}
     for e in events:
         day = local_date(e.ms, q.timezone)
-        if q.date_from <= day <= q.date_to and (q.event is None or matches(q.event, e)):
+        if (
+            q.date_from <= day <= q.date_to
+            and (e.type in ANY_EVENT if q.event is None else matches(q.event, e))
+            and (q.account is None or e.account == q.account)
+        ):
             seen[period_of(day, q.interval)].append(e)
     return [
         (
@@ -267,3 +279,204 @@ def paths_table(events: list[Ev], q: PathsQuery) -> dict[str, Any]:
             key=lambda d: (d["level"], -d["count"], d["source"], d["target"]),
         ),
     }
+
+
+# -- breakdowns, conversion over time, time to convert ---------------------------------------
+
+
+def scalar_text(v: Any) -> str | None:
+    """models.Breakdown's text of a JSON value (None for missing, null, empty, containers)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, str):
+        return v or None
+    return None
+
+
+@dataclass(frozen=True)
+class Values:
+    """What a breakdown reads besides the event: identify calls and account fields."""
+
+    events: list[Ev]
+    accounts: dict[str, str] = field(default_factory=dict)
+
+    def of(self, e: Ev, bd: Breakdown | None) -> str | None:
+        if bd is None:
+            return None
+        if bd.kind is BreakdownKind.EVENT_PROPERTY:
+            return scalar_text(e.props.get(bd.key))
+        if bd.kind is BreakdownKind.ACCOUNT_FIELD:
+            return (self.accounts.get(e.account) or None) if e.account else None
+        sets = [
+            (x.ms, text)
+            for x in self.events
+            if x.type == "identify"
+            and x.user
+            and x.user == e.user
+            and (text := scalar_text(x.traits.get(bd.key))) is not None
+        ]
+        return max(sets)[1] if sets else None
+
+
+def fold(groups: dict[str, list[int]], top: int) -> list[tuple[str, list[int]]]:
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    rest = [c for _, c in ranked[top:]]
+    kept = ranked[:top]
+    if rest:
+        kept.append(("$other", [sum(c[i] for c in rest) for i in range(len(rest[0]))]))
+    return kept
+
+
+def funnel_anchor(evs: list[Ev], q: FunnelQuery, values: Values) -> tuple[int, str] | None:
+    """The entity's first step-1 event in the range (ties: smallest text, none first)."""
+    starts = [
+        (e.ms, values.of(e, q.breakdown) or "")
+        for e in evs
+        if matches(q.steps[0], e) and q.date_from <= local_date(e.ms, q.timezone) <= q.date_to
+    ]
+    return min(starts) if starts else None
+
+
+def funnel_breakdown(events: list[Ev], q: FunnelQuery, values: Values) -> list[dict[str, Any]]:
+    assert q.breakdown is not None
+    groups: dict[str, list[int]] = {}
+    for evs in by_entity(events, q.by).values():
+        depth = deepest_step(evs, q)
+        anchor = funnel_anchor(evs, q, values)
+        if depth == 0 or anchor is None:
+            continue
+        counts = groups.setdefault(anchor[1] or "$none", [0] * len(q.steps))
+        for i in range(depth):
+            counts[i] += 1
+    return [{"value": v, "counts": c} for v, c in fold(groups, q.breakdown.top)]
+
+
+def funnel_over_time(events: list[Ev], q: FunnelQuery) -> list[tuple[date, int, int]]:
+    """(period first day, entered, converted) for every period of the range."""
+    assert q.over_time is not None
+    labels = []
+    p = period_of(q.date_from, q.over_time)
+    while p <= q.date_to:
+        labels.append(p)
+        p = nth_period(p, q.over_time, 1)
+    entered = dict.fromkeys(labels, 0)
+    converted = dict.fromkeys(labels, 0)
+    for evs in by_entity(events, q.by).values():
+        depth = deepest_step(evs, q)
+        anchor = funnel_anchor(evs, q, Values(events))
+        if depth == 0 or anchor is None:
+            continue
+        bucket = period_of(local_date(anchor[0], q.timezone), q.over_time)
+        entered[bucket] += 1
+        converted[bucket] += depth == len(q.steps)
+    return [(d, entered[d], converted[d]) for d in labels]
+
+
+def conversion_times(evs: list[Ev], q: FunnelQuery) -> dict[int, int]:
+    """Per step k ≥ 2 (from 1) reached: the time from the latest start that reaches k to the
+    earliest event completing k in a chain from that start, in ms."""
+    window_ms = q.window * 1000
+    starts = [
+        e
+        for e in evs
+        if matches(q.steps[0], e) and q.date_from <= local_date(e.ms, q.timezone) <= q.date_to
+    ]
+    if q.first_attempt and starts:
+        first = min(e.ms for e in starts)
+        starts = [e for e in starts if e.ms == first]
+    best: dict[int, tuple[int, int]] = {}  # step → (start ms, -completion ms)
+
+    def walk(j: int, last_ms: int, first_ms: int, used: frozenset[int]) -> None:
+        if j == len(q.steps):
+            return
+        for e in evs:
+            if (
+                e.uid not in used
+                and matches(q.steps[j], e)
+                and last_ms <= e.ms <= first_ms + window_ms
+            ):
+                key = (first_ms, -e.ms)
+                if j + 1 not in best or key > best[j + 1]:
+                    best[j + 1] = key
+                walk(j + 1, e.ms, first_ms, used | {e.uid})
+
+    for e in starts:
+        walk(1, e.ms, e.ms, frozenset({e.uid}))
+    return {step: -neg - start for step, (start, neg) in best.items()}
+
+
+def retention_breakdown(
+    events: list[Ev], q: RetentionQuery, values: Values
+) -> list[tuple[str, list[tuple[date, int, list[int]]]]]:
+    """Cohort tables per value of the entity's first start event (top values, then $other)."""
+    assert q.breakdown is not None
+    groups: dict[str, list[Ev]] = defaultdict(list)
+    for evs in by_entity(events, q.by).values():
+        starts = [(e.ms, values.of(e, q.breakdown) or "") for e in evs if matches(q.start, e)]
+        if starts:
+            groups[min(starts)[1] or "$none"] += evs
+    tables = {v: retention_table(evs, q) for v, evs in groups.items()}
+    tables = {v: t for v, t in tables.items() if sum(size for _, size, _ in t)}
+    ranked = sorted(tables.items(), key=lambda kv: (-sum(s for _, s, _ in kv[1]), kv[0]))
+    kept, rest = ranked[: q.breakdown.top], [t for _, t in ranked[q.breakdown.top :]]
+    if rest:
+        merged = [
+            (
+                label,
+                sum(t[i][1] for t in rest),
+                [sum(t[i][2][k] for t in rest) for k in range(q.periods)],
+            )
+            for i, (label, _, _) in enumerate(rest[0])
+        ]
+        kept.append(("$other", merged))
+    return kept
+
+
+def trends_breakdown(
+    events: list[Ev], q: TrendsQuery, values: Values
+) -> list[tuple[str, list[tuple[date, int, int, int]]]]:
+    """Series per event value: the top values by events in the range, the rest as $other."""
+    assert q.breakdown is not None
+    inside = [
+        e
+        for e in events
+        if q.date_from <= local_date(e.ms, q.timezone) <= q.date_to
+        and (e.type in ANY_EVENT if q.event is None else matches(q.event, e))
+        and (q.account is None or e.account == q.account)
+    ]
+    tagged = [(values.of(e, q.breakdown) or "", e) for e in inside]
+    counts: dict[str, int] = defaultdict(int)
+    for v, _ in tagged:
+        counts[v] += 1
+    ranked = sorted(counts, key=lambda v: (-counts[v], v))
+    kept = ranked[: q.breakdown.top]
+    out = [(v or "$none", trends_table([e for x, e in tagged if x == v], q)) for v in kept]
+    rest = [e for x, e in tagged if x not in kept]
+    if rest:
+        out.append(("$other", trends_table(rest, q)))
+    return out
+
+
+def active_table(events: list[Ev], q: ActiveQuery) -> list[tuple[date, int, int, int]]:
+    """(day, DAU, WAU, MAU) for every day of the range."""
+    active: dict[date, set[str]] = defaultdict(set)
+    for e in events:
+        entity = entity_of(e, q.by)
+        if entity is None or (q.account is not None and e.account != q.account):
+            continue
+        if e.type in ANY_EVENT if q.event is None else matches(q.event, e):
+            active[local_date(e.ms, q.timezone)].add(entity)
+    out = []
+    d = q.date_from
+    while d <= q.date_to:
+
+        def seen(days: int, d: date = d) -> int:
+            return len(set().union(*(active[d - timedelta(days=i)] for i in range(days))))
+
+        out.append((d, seen(1), seen(7), seen(30)))
+        d += timedelta(days=1)
+    return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tobloop.analytics.insights.models import FilterOp, PropertyFilter
+from tobloop.analytics.insights.models import Breakdown, FilterOp, PropertyFilter
 from tobloop.analytics.insights.tests.oracle import Ev
 
 NAMES = ["a", "b", "c"]
@@ -70,3 +70,45 @@ def property_filters(draw: st.DrawFn) -> PropertyFilter:
 
 def step_filters() -> st.SearchStrategy[list[PropertyFilter]]:
     return st.lists(property_filters(), max_size=2)
+
+
+# The account fields a breakdown reads in the tests: globex has an empty value.
+ACCOUNT_VALUES = {"acme": "SMB", "globex": ""}
+
+
+def breakdowns() -> st.SearchStrategy[Breakdown | None]:
+    kinds = st.sampled_from(
+        [
+            ("event_property", "plan"),
+            ("event_property", "x"),
+            ("user_trait", "plan"),
+            ("account_field", "segment"),
+        ]
+    )
+    return st.one_of(
+        st.none(),
+        st.builds(
+            lambda kk, top: Breakdown.model_validate({"kind": kk[0], "key": kk[1], "top": top}),
+            kinds,
+            st.sampled_from([1, 2, 10]),
+        ),
+    )
+
+
+@st.composite
+def with_identifies(draw: st.DrawFn, events: st.SearchStrategy[list[Ev]]) -> list[Ev]:
+    """Events plus a few identify calls setting (or not) the user trait ``plan``."""
+    base = draw(events)
+    n = draw(st.integers(0, 5))
+    return base + [
+        Ev(
+            event="",
+            user=draw(st.sampled_from(USERS)),
+            account=draw(st.sampled_from(ACCOUNTS)),
+            ms=draw(coarse_times()),
+            uid=1000 + i,
+            type="identify",
+            traits=draw(props),
+        )
+        for i in range(n)
+    ]

@@ -56,6 +56,9 @@ def test_funnel_endpoint_answers_the_cli_json(client: Any, loaded: Any, api_key:
             {"event": "signup", "count": 2, "conversion": 1.0},
             {"event": "invite", "count": 1, "conversion": 0.5},
         ],
+        "breakdown": None,
+        "over_time": None,
+        "time_to_convert": None,
     }
 
 
@@ -104,6 +107,7 @@ def test_trends_endpoint_counts_per_day(client: Any, loaded: Any, api_key: Any) 
             {"date": "2026-03-09", "count": 3, "users": 2, "accounts": 1},
             {"date": "2026-03-10", "count": 1, "users": 1, "accounts": 0},
         ],
+        "breakdown": None,
     }
 
 

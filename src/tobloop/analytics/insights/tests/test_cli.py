@@ -64,6 +64,9 @@ def test_funnel_json_contract(workspace: tuple[Path, str]) -> None:
             {"event": "signup", "count": 2, "conversion": 1.0},
             {"event": "invite", "count": 1, "conversion": 0.5},
         ],
+        "breakdown": None,
+        "over_time": None,
+        "time_to_convert": None,
     }
     by_account = run(
         ["funnel", "signup", "invite", "--from", "2026-03-09", "--to", "2026-03-09",
@@ -85,6 +88,7 @@ def test_retention_json_contract(workspace: tuple[Path, str]) -> None:
         "by": "user",
         "bounded": True,
         "cohorts": [{"cohort": "2026-03-09", "size": 2, "retained": [1, 0]}],
+        "breakdown": None,
     }
 
 
@@ -101,3 +105,57 @@ def test_bad_window_is_a_usage_error_with_the_error_object(workspace: tuple[Path
         {"loc": ["window"], "msg": "Value error, a window is written 90s, 30m, 1h, 7d or as "
          "plain seconds"}
     ]  # fmt: skip
+
+
+def test_funnel_options_breakdown_over_time_timing_and_dropped(
+    workspace: tuple[Path, str],
+) -> None:
+    # given u1 (acc1) converts signup → invite in ten minutes; u2 (no account) does not
+    base = ["funnel", "signup", "invite", "--from", "2026-03-09", "--to", "2026-03-09",
+            "--window", "1h"]  # fmt: skip
+    r = run([*base, "--breakdown", "event_property:plan", "--over-time", "week",
+             "--time-to-convert", "--json"], *workspace)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [(b["value"], [s["count"] for s in b["steps"]]) for b in doc["breakdown"]] == [
+        ("$none", [2, 1])
+    ]
+    assert doc["over_time"] == [
+        {"date": "2026-03-09", "entered": 2, "converted": 1, "conversion": 0.5}
+    ]
+    assert doc["time_to_convert"][0]["median_seconds"] == 600
+    text = run([*base, "--breakdown", "event_property:plan", "--over-time", "week",
+                "--time-to-convert"], *workspace)  # fmt: skip
+    assert text.returncode == 0, text.stderr
+    assert "$none" in text.stdout and "10.0m" in text.stdout
+    dropped = run([*base, "--dropped-at", "2", "--json"], *workspace)
+    assert dropped.returncode == 0, dropped.stderr
+    assert json.loads(dropped.stdout) == {
+        "by": "user", "step": 2, "event": "invite", "entities": ["u2"], "truncated": False,
+    }  # fmt: skip
+    table = run([*base, "--dropped-at", "2"], *workspace)
+    assert table.returncode == 0 and "u2" in table.stdout
+    bad = run([*base, "--dropped-at", "3", "--json"], *workspace)
+    assert bad.returncode == 2
+    assert json.loads(bad.stdout)["error"]["code"] == "invalid_query"
+    field = run([*base, "--breakdown", "account_field:name", "--json"], *workspace)
+    assert field.returncode == 2
+    assert "segment, industry" in json.loads(field.stdout)["error"]["message"]
+
+
+def test_trends_and_active_commands(workspace: tuple[Path, str]) -> None:
+    r = run(["trends", "--from", "2026-03-09", "--to", "2026-03-10", "--account", "acc1",
+             "--json"], *workspace)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert [(p["date"], p["count"]) for p in json.loads(r.stdout)["series"]] == [
+        ("2026-03-09", 2),
+        ("2026-03-10", 0),
+    ]
+    a = run(["active", "--from", "2026-03-09", "--to", "2026-03-09", "--json"], *workspace)
+    assert a.returncode == 0, a.stderr
+    doc = json.loads(a.stdout)
+    assert doc["series"] == [
+        {"date": "2026-03-09", "dau": 2, "wau": 2, "mau": 2, "stickiness": 1.0}
+    ]
+    text = run(["active", "--from", "2026-03-09", "--to", "2026-03-09"], *workspace)
+    assert text.returncode == 0 and "DAU" in text.stdout

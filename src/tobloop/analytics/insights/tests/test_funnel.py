@@ -106,6 +106,9 @@ def test_funnel_result_shape_and_conversion(engines: Engines) -> None:
                 {"event": "a", "count": 2, "conversion": 1.0},
                 {"event": "b", "count": 1, "conversion": 0.5},
             ],
+            "breakdown": None,
+            "over_time": None,
+            "time_to_convert": None,
         }
 
 
