@@ -50,6 +50,15 @@ def run_insight(
     return trends_insight(principal, queries, metric=str(body.get("metric", "users")))
 
 
+def value_label(value: str) -> str:
+    """A breakdown value as people read it."""
+    if value == "$none":
+        return _("(not set)")
+    if value == "$other":
+        return _("Other values")
+    return value
+
+
 def _by_label(by: str) -> str:
     return _("accounts") if by == "account" else _("users")
 
@@ -71,7 +80,7 @@ def funnel_insight(principal: Principal, query: FunnelQuery) -> Insight:
             }
         )
         previous = s.count
-    chart = {
+    chart: dict[str, Any] = {
         "type": "funnel",
         "steps": [s.event for s in result.steps],
         "counts": [s.count for s in result.steps],
@@ -81,7 +90,31 @@ def funnel_insight(principal: Principal, query: FunnelQuery) -> Insight:
             "conversion": _("Conversion from step 1"),
         },
     }
-    return Insight("funnel", chart, [result], rows)
+    extra: dict[str, Any] = {}
+    breakdown = getattr(result, "breakdown", None)
+    if breakdown:
+        chart["breakdown"] = [
+            {
+                "value": value_label(b.value),
+                "counts": [x.count for x in b.steps],
+                "conversion": [x.conversion for x in b.steps],
+            }
+            for b in breakdown
+        ]
+        extra["breakdown"] = chart["breakdown"]
+    over_time = getattr(result, "over_time", None)
+    if over_time:
+        chart["over_time"] = {
+            "dates": [b.date.isoformat() for b in over_time],
+            "entered": [b.entered for b in over_time],
+            "conversion": [b.conversion for b in over_time],
+            "labels": {"conversion": _("Conversion to the last step"), "entered": _("Entered")},
+        }
+        extra["over_time"] = over_time
+    timing = getattr(result, "time_to_convert", None)
+    if timing:
+        extra["time_to_convert"] = timing
+    return Insight("funnel", chart, [result], rows, extra)
 
 
 def retention_insight(principal: Principal, query: RetentionQuery) -> Insight:
@@ -98,11 +131,7 @@ def retention_insight(principal: Principal, query: RetentionQuery) -> Insight:
             }
         )
     # The size-weighted average curve over the cohorts that have reached period k.
-    curve: list[float | None] = []
-    for k in range(width):
-        sizes = sum(c.size for c in result.cohorts if k < len(c.retained) and c.size)
-        back = sum(c.retained[k] for c in result.cohorts if k < len(c.retained) and c.size)
-        curve.append(back / sizes if sizes else None)
+    curve = _weighted(result.cohorts, width)["curve"]
     chart = {
         "type": "retention",
         "period": result.period.value,
@@ -119,7 +148,23 @@ def retention_insight(principal: Principal, query: RetentionQuery) -> Insight:
             "retained": _("Retained"),
         },
     }
-    return Insight("retention", chart, [result], rows, {"width": range(1, width + 1)})
+    extra: dict[str, Any] = {"width": range(1, width + 1)}
+    breakdown = getattr(result, "breakdown", None)
+    if breakdown:
+        lines = [{"value": value_label(b.value), **_weighted(b.cohorts, width)} for b in breakdown]
+        chart["breakdown"] = lines
+        extra["breakdown"] = lines
+    return Insight("retention", chart, [result], rows, extra)
+
+
+def _weighted(cohorts: list[Any], width: int) -> dict[str, Any]:
+    """Cohort sizes added up and the size-weighted share back in each later period."""
+    curve: list[float | None] = []
+    for k in range(width):
+        sizes = sum(c.size for c in cohorts if k < len(c.retained) and c.size)
+        back = sum(c.retained[k] for c in cohorts if k < len(c.retained) and c.size)
+        curve.append(back / sizes if sizes else None)
+    return {"size": sum(c.size for c in cohorts), "curve": curve}
 
 
 def paths_insight(principal: Principal, query: PathsQuery) -> Insight:
@@ -146,6 +191,15 @@ def trends_insight(principal: Principal, queries: list[TrendsQuery], *, metric: 
         by_date = {p.date: getattr(p, metric) for p in r.series}
         name = q.event.event if q.event else _("Any event")
         series.append({"name": name, "data": [by_date.get(d, 0) for d in dates]})
+    first_breakdown = getattr(results[0], "breakdown", None) if results else None
+    if first_breakdown:
+        # split by value: the first event's series, one line per value
+        series = []
+        for b in first_breakdown:
+            by_date = {p.date: getattr(p, metric) for p in b.series}
+            series.append(
+                {"name": value_label(b.value), "data": [by_date.get(d, 0) for d in dates]}
+            )
     rows = [{"date": d, "values": [s["data"][i] for s in series]} for i, d in enumerate(dates)]
     labels = {"count": _("Events"), "users": _("Unique users"), "accounts": _("Unique accounts")}
     chart = {

@@ -116,6 +116,24 @@ def _step_filters(params: QueryDict, i: int) -> list[dict[str, Any]]:
     return out
 
 
+def supports(kind: str, option: str) -> bool:
+    """Whether the engine's query model of ``kind`` has ``option`` (breakdown, over_time…)."""
+    return option in MODELS[kind].model_fields
+
+
+BREAKDOWN_KINDS = ("event_property", "user_trait", "account_field")
+
+
+def _breakdown(params: QueryDict, values: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """``bd_kind``/``bd_key``/``bd_top``: split the result by one value (when supported)."""
+    values["bd_kind"] = _text(params, "bd_kind", 20)
+    values["bd_key"] = _text(params, "bd_key")
+    values["bd_top"] = _text(params, "bd_top", 3) or "10"
+    if not supports(kind, "breakdown") or not values["bd_kind"]:
+        return None
+    return {"kind": values["bd_kind"], "key": values["bd_key"], "top": values["bd_top"]}
+
+
 def _matcher(event: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
     doc: dict[str, Any] = {"event": event}
     if filters:
@@ -138,6 +156,14 @@ def _funnel(params: QueryDict, values: dict[str, Any], today: date) -> dict[str,
     body = _range(params, today, values)
     body["steps"] = [_matcher(s["event"], s["filters"]) for s in steps if s["event"]]
     body.update(window=values["window"], by=values["by"], first_attempt=values["first_attempt"])
+    if breakdown := _breakdown(params, values, "funnel"):
+        body["breakdown"] = breakdown
+    values["over_time"] = _text(params, "over_time", 10)
+    if values["over_time"] and supports("funnel", "over_time"):
+        body["over_time"] = values["over_time"]
+    values["time_to_convert"] = params.get("time_to_convert") in ("1", "on", "true")
+    if values["time_to_convert"] and supports("funnel", "time_to_convert"):
+        body["time_to_convert"] = True
     return body
 
 
@@ -159,6 +185,8 @@ def _retention(params: QueryDict, values: dict[str, Any], today: date) -> dict[s
         by=values["by"],
         bounded=values["bounded"],
     )
+    if breakdown := _breakdown(params, values, "retention"):
+        body["breakdown"] = breakdown
     return body
 
 
@@ -190,6 +218,8 @@ def _trends(params: QueryDict, values: dict[str, Any], today: date) -> dict[str,
     body["interval"] = values["interval"]
     body["events"] = [e for e in events if e] or [None]
     body["metric"] = values["metric"]
+    if breakdown := _breakdown(params, values, "trends"):
+        body["breakdown"] = breakdown
     return body
 
 
@@ -205,6 +235,8 @@ def field_name(kind: str, loc: tuple[Any, ...]) -> str:
         return "event"
     if head in ("start", "end") and kind == "paths":
         return "event"
+    if head == "breakdown":
+        return "bd_top" if len(loc) > 1 and loc[1] == "top" else "bd_key"
     if head == "collapse_repeats":
         return "collapse"
     if head in ("date_from",):
@@ -296,6 +328,14 @@ def query_string(kind: str, body: Mapping[str, Any]) -> str:
             pairs.append(("event", e or ""))
         pairs += [("interval", str(body.get("interval", "day")))]
         pairs += [("metric", str(body.get("metric", "users")))]
+    bd = body.get("breakdown")
+    if isinstance(bd, dict):
+        pairs += [("bd_kind", str(bd.get("kind", ""))), ("bd_key", str(bd.get("key", "")))]
+        pairs.append(("bd_top", str(bd.get("top", 10))))
+    if kind == "funnel" and body.get("over_time"):
+        pairs.append(("over_time", str(body["over_time"])))
+    if kind == "funnel" and body.get("time_to_convert"):
+        pairs.append(("time_to_convert", "1"))
     return urlencode(pairs)
 
 

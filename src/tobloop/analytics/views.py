@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from tobloop.accounts import facade as accounts_facade
 from tobloop.analytics import facade, insight_charts, query_forms
+from tobloop.analytics.insights import models as insight_models
 from tobloop.analytics.insights import service
 from tobloop.analytics.insights.models import FunnelQuery
 from tobloop.analytics.logic import aarrr as aarrr_logic
@@ -146,6 +147,7 @@ def _event_names(principal: Principal) -> list[str]:
 def builder_context(principal: Principal, kind: str, request: HttpRequest) -> dict[str, Any]:
     """Read, validate and (when valid) run one builder page's query."""
     form = query_forms.read_form(kind, request.GET, workspace_today(principal))
+    catalog = facade.event_catalog(principal)
     insight = None
     if form.valid:
         try:
@@ -162,7 +164,7 @@ def builder_context(principal: Principal, kind: str, request: HttpRequest) -> di
         "errors": form.errors,
         "insight": insight,
         "chart_json": insight.chart if insight else None,
-        "event_names": _event_names(principal),
+        "event_names": sorted({c.event for c in catalog if c.event}, key=str.lower),
         "filter_ops": FILTER_OPS,
         "query": request.GET.urlencode(),
         "saved_body": orjson.dumps(form.body).decode() if form.valid else "",
@@ -174,7 +176,18 @@ def builder_context(principal: Principal, kind: str, request: HttpRequest) -> di
         "metric_label": dict(METRIC_LABELS).get(form.values.get("metric", ""), ""),
         "trend_events": trend_event_rows(form) if kind == "trends" else [],
         "dashboards": saved.list_dashboards(principal, limit=500)[0] if form.valid else [],
+        "supports_breakdown": query_forms.supports(kind, "breakdown"),
+        "supports_over_time": query_forms.supports(kind, "over_time"),
+        "supports_time_to_convert": query_forms.supports(kind, "time_to_convert"),
+        "breakdown_keys": _breakdown_keys(catalog),
     }
+
+
+def _breakdown_keys(catalog: list[Any]) -> list[str]:
+    """Property names from the catalog plus the account fields, for the breakdown input."""
+    keys = {p.name for c in catalog for p in c.properties}
+    fields = getattr(insight_models, "ACCOUNT_FIELDS", ())
+    return sorted(keys, key=str.lower) + list(fields)
 
 
 def trend_event_rows(form: query_forms.BuiltForm) -> list[dict[str, Any]]:

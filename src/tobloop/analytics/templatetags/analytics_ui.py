@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -33,3 +34,18 @@ def at(sequence: Any, index: int) -> Any:
         return sequence[int(index)]
     except (IndexError, KeyError, TypeError, ValueError):
         return None
+
+
+@register.filter
+def duration_text(seconds: Any) -> str:
+    """``5400`` → ``1.5 h``: a time to convert in the largest unit that reads well."""
+    if seconds is None or seconds == "":
+        return "—"
+    value = float(seconds)
+    if value < 60:
+        return _("%(n)s s") % {"n": number_format(round(value), use_l10n=True)}
+    if value < 3600:
+        return _("%(n)s min") % {"n": number_format(round(value / 60), use_l10n=True)}
+    if value < 86400:
+        return _("%(n)s h") % {"n": number_format(round(value / 3600, 1), 1, use_l10n=True)}
+    return _("%(n)s d") % {"n": number_format(round(value / 86400, 1), 1, use_l10n=True)}

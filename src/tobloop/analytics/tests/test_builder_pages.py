@@ -9,6 +9,7 @@ import orjson
 import pytest
 from django.test import Client
 
+from tobloop.analytics import query_forms
 from tobloop.analytics.logic.importing import import_events
 
 # Three users of two accounts on 2026-05-04 … 2026-05-12 (UTC workspace):
@@ -215,3 +216,36 @@ def test_rest_crud_of_insights_and_dashboards(workspace: Any, api_key: Any, clie
     audit = client.get("/api/v1/audit?limit=50", **auth)
     types = {e["object_type"] for e in audit.json()["items"]} if audit.status_code == 200 else set()
     assert audit.status_code == 403 or {"analytics.insight", "analytics.dashboard"} <= types
+
+
+@pytest.mark.skipif(
+    not query_forms.supports("funnel", "breakdown"), reason="the engine has no breakdown"
+)
+def test_funnel_breakdown_by_event_property(owner: Client) -> None:
+    r = owner.get(
+        "/w/acme/analytics/funnel/?step=Signed+Up&step=Report+Created&from=2026-05-01"
+        "&to=2026-05-31&window=8d&bd_kind=event_property&bd_key=plan&bd_top=5&over_time=week"
+    )
+    html = r.content.decode()
+    # pro: u1 and u3 signed up, u1 made a report; free: u2 signed up and made one
+    rows = {b["value"]: b["counts"] for b in chart_data(html)["breakdown"]}
+    assert rows == {"pro": [2, 1], "free": [1, 1]}
+    assert 'data-testid="funnel-breakdown"' in html
+    assert 'data-testid="funnel-over-time"' in html
+    bad = owner.get(
+        "/w/acme/analytics/funnel/?step=Signed+Up&step=Report+Created&from=2026-05-01"
+        "&to=2026-05-31&bd_kind=account_field&bd_key=colour"
+    ).content.decode()
+    assert 'data-error-for="bd_key"' in bad
+
+
+@pytest.mark.skipif(
+    not query_forms.supports("trends", "breakdown"), reason="the engine has no breakdown"
+)
+def test_trends_breakdown_splits_the_first_event(owner: Client) -> None:
+    r = owner.get(
+        "/w/acme/analytics/trends/?event=Signed+Up&interval=week&metric=users"
+        "&from=2026-05-04&to=2026-05-17&bd_kind=event_property&bd_key=plan"
+    )
+    series = {s["name"]: s["data"] for s in chart_data(r.content.decode())["series"]}
+    assert series == {"pro": [2, 0], "free": [1, 0]}

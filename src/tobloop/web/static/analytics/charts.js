@@ -12,20 +12,37 @@
 
   function funnel(el, d) {
     var chart = echarts.init(el);
+    var categories = d.steps.map(function (s, i) { return (i + 1) + ". " + s; });
+    var series;
+    if (d.breakdown && d.breakdown.length) {
+      // one bar per breakdown value at each step; the label is that value's conversion
+      series = d.breakdown.map(function (b) {
+        return { name: b.value, type: "bar", data: b.counts, barMaxWidth: 40,
+          label: { show: d.breakdown.length <= 4, position: "top", formatter: function (p) { return pct(b.conversion[p.dataIndex]); } } };
+      });
+    } else {
+      series = [{ type: "bar", data: d.counts, barMaxWidth: 80,
+        label: { show: true, position: "top", formatter: function (p) { return num(p.value) + " · " + pct(d.conversion[p.dataIndex]); } } }];
+    }
     chart.setOption({
       color: palette,
+      legend: d.breakdown ? { top: 0, type: "scroll" } : undefined,
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
         formatter: function (ps) {
           var i = ps[0].dataIndex;
+          if (d.breakdown) {
+            return d.steps[i] + ps.map(function (p) {
+              var b = d.breakdown[p.seriesIndex];
+              return "<br>" + p.marker + b.value + ": " + num(b.counts[i]) + " · " + pct(b.conversion[i]);
+            }).join("");
+          }
           return d.steps[i] + "<br>" + d.labels.count + ": " + num(d.counts[i]) +
             "<br>" + d.labels.conversion + ": " + pct(d.conversion[i]);
         } },
-      grid: { left: 60, right: 20, top: 30, bottom: 60 },
-      xAxis: { type: "category", data: d.steps.map(function (s, i) { return (i + 1) + ". " + s; }),
-               axisLabel: { interval: 0, width: 120, overflow: "truncate" } },
+      grid: { left: 60, right: 20, top: d.breakdown ? 50 : 30, bottom: 60 },
+      xAxis: { type: "category", data: categories, axisLabel: { interval: 0, width: 120, overflow: "truncate" } },
       yAxis: { type: "value", name: d.labels.count, axisLabel: { formatter: num } },
-      series: [{ type: "bar", data: d.counts, barMaxWidth: 80,
-        label: { show: true, position: "top", formatter: function (p) { return num(p.value) + " · " + pct(d.conversion[p.dataIndex]); } } }]
+      series: series
     });
     // A click on step k (k ≥ 2) lists who dropped between k − 1 and k.
     var url = el.getAttribute("data-dropped-url");
@@ -71,6 +88,23 @@
     return chart;
   }
 
+  function funnelTime(el, d) {
+    var chart = echarts.init(el);
+    var t = d.over_time;
+    chart.setOption({
+      color: palette,
+      tooltip: { trigger: "axis", formatter: function (ps) {
+        var i = ps[0].dataIndex;
+        return t.dates[i] + "<br>" + t.labels.conversion + ": " + pct(t.conversion[i]) + "<br>" + t.labels.entered + ": " + num(t.entered[i]);
+      } },
+      grid: { left: 60, right: 20, top: 20, bottom: 30 },
+      xAxis: { type: "category", data: t.dates },
+      yAxis: { type: "value", min: 0, axisLabel: { formatter: pct } },
+      series: [{ name: t.labels.conversion, type: "line", data: t.conversion, connectNulls: false }]
+    });
+    return chart;
+  }
+
   function curves(el, d) {
     var chart = echarts.init(el);
     var width = 0;
@@ -78,7 +112,11 @@
     var columns = [];
     for (var k = 1; k <= width; k++) columns.push("+" + k);
     var series = [{ name: d.labels.average, type: "line", data: d.curve, lineStyle: { width: 3 }, z: 3 }];
-    d.retained.slice(-6).forEach(function (row, i) {
+    // with a breakdown: one weighted curve per value; otherwise the last six cohorts
+    (d.breakdown || []).forEach(function (b) {
+      series.push({ name: b.value, type: "line", data: b.curve, showSymbol: false });
+    });
+    d.retained.slice(d.breakdown ? d.retained.length : -6).forEach(function (row, i) {
       var r = d.retained.length - Math.min(6, d.retained.length) + i;
       series.push({ name: d.cohorts[r], type: "line", showSymbol: false, lineStyle: { width: 1, opacity: 0.6 },
         data: row.map(function (n) { return d.sizes[r] ? n / d.sizes[r] : null; }) });
@@ -167,7 +205,7 @@
     return chart;
   }
 
-  var DRAW = { funnel: funnel, retention: retention, curves: curves, paths: paths, trends: trends, aarrr: aarrr };
+  var DRAW = { funnel: funnel, funnel_time: funnelTime, retention: retention, curves: curves, paths: paths, trends: trends, aarrr: aarrr };
 
   function drawAll(root) {
     if (typeof echarts === "undefined") return;
