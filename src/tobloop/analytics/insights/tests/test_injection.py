@@ -7,12 +7,22 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from tobloop.analytics.insights.active_builder import build_active
 from tobloop.analytics.insights.dialect import Dialect, checked_table
 from tobloop.analytics.insights.funnel_builder import build_funnel
-from tobloop.analytics.insights.models import FunnelQuery, PathsQuery, RetentionQuery, TrendsQuery
+from tobloop.analytics.insights.models import (
+    ActiveQuery,
+    Breakdown,
+    DroppedQuery,
+    FunnelQuery,
+    PathsQuery,
+    RetentionQuery,
+    TrendsQuery,
+)
 from tobloop.analytics.insights.paths_builder import build_paths
 from tobloop.analytics.insights.retention_builder import build_retention
 from tobloop.analytics.insights.runners import (
+    ActiveRunner,
     FunnelRunner,
     PathsRunner,
     RetentionRunner,
@@ -151,3 +161,128 @@ def test_attacks_in_validated_fields_are_refused(attack: str) -> None:
             )
     with pytest.raises(ValueError, match="not a table name"):
         checked_table(attack)
+
+
+def _breakdown_queries(text: str) -> list[tuple[str, Any]]:
+    """Every new field that carries user text: breakdown keys, account ids and field values."""
+    base = {"from": "2026-03-09", "to": "2026-03-10"}
+    funnel = FunnelQuery.model_validate(
+        {
+            **base,
+            "steps": [text, text],
+            "breakdown": {"kind": "event_property", "key": text},
+            "over_time": "week",
+            "time_to_convert": True,
+        }
+    )
+    trait = Breakdown(kind="user_trait", key=text)
+    plan = Breakdown(kind="account_field", key="plan")
+    return [
+        ("funnel", funnel),
+        ("funnel_trait", funnel.model_copy(update={"breakdown": trait})),
+        ("funnel_account", funnel.model_copy(update={"breakdown": plan})),
+        ("retention", RetentionQuery.model_validate(
+            {**base, "start": text, "return": text,
+             "breakdown": {"kind": "user_trait", "key": text}})),
+        ("retention_account", RetentionQuery.model_validate(
+            {**base, "start": text, "breakdown": {"kind": "account_field", "key": "segment"}})),
+        ("trends", TrendsQuery.model_validate(
+            {**base, "event": text, "account": text,
+             "breakdown": {"kind": "event_property", "key": text}})),
+        ("trends_account", TrendsQuery.model_validate(
+            {**base, "account": text, "breakdown": {"kind": "account_field", "key": "region"}})),
+        ("active", ActiveQuery.model_validate({**base, "event": text, "account": text})),
+    ]  # fmt: skip
+
+
+def _build(kind: str, q: Any, dialect: Dialect, text: str) -> list[tuple[str, dict[str, Any]]]:
+    values = {text: text, "plain": text}
+    if kind.startswith("funnel"):
+        return [
+            (b.sql, b.params)
+            for b in (
+                build_funnel(q, dialect=dialect, workspace_id=1, account_values=values),
+                build_funnel(q, dialect=dialect, workspace_id=1, timing=True),
+                build_funnel(q, dialect=dialect, workspace_id=1, dropped_at=2, limit=5),
+            )
+        ]
+    if kind.startswith("retention"):
+        b = build_retention(q, dialect=dialect, workspace_id=1, account_values=values)
+    elif kind.startswith("trends"):
+        b = build_trends(q, dialect=dialect, workspace_id=1, account_values=values, split=True)
+    else:
+        b = build_active(q, dialect=dialect, workspace_id=1)
+    return [(b.sql, b.params)]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+@pytest.mark.parametrize("dialect", list(Dialect))
+def test_new_fields_change_only_the_parameters(attack: str, dialect: Dialect) -> None:
+    # given every breakdown, account filter and account value with harmless text and an attack
+    for (kind, safe_q), (_, attacked_q) in zip(
+        _breakdown_queries("plain"), _breakdown_queries(attack), strict=True
+    ):
+        safe, attacked = (
+            _build(kind, safe_q, dialect, "plain"),
+            _build(kind, attacked_q, dialect, attack),
+        )
+        # then the SQL text is the same and the attack travels as a parameter
+        for (safe_sql, safe_params), (sql, params) in zip(safe, attacked, strict=True):
+            assert sql == safe_sql, kind
+            assert safe_params.keys() == params.keys()
+            assert any(
+                isinstance(v, str) and (attack in v or "/" in attack) for v in params.values()
+            )
+
+
+@pytest.mark.parametrize("attack", [a for a in ATTACKS if "\x00" not in a])
+def test_attacks_in_breakdowns_are_matched_literally(engines: Engines, attack: str) -> None:
+    # given events whose property key and value, account id, and the account's field value
+    # are the attack text; an identify call sets the trait named by it
+    events = [
+        Ev("", "u1", attack, DAY - 10, type="identify", traits={attack: attack}, uid=0),
+        Ev("a", "u1", attack, DAY + 1000, {attack: attack}, uid=1),
+        Ev("b", "u1", attack, DAY + 2000, {attack: attack}, uid=2),
+    ]
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    base = {"steps": ["a", "b"], "from": "2026-03-09", "to": "2026-03-09"}
+    for engine in engines.all():
+        for kind, key in (("event_property", attack), ("user_trait", attack),
+                          ("account_field", "industry")):  # fmt: skip
+            q = FunnelQuery.model_validate({**base, "breakdown": {"kind": kind, "key": key}})
+            runner = FunnelRunner(q, workspace_id=ws, account_values={attack: attack})
+            rows = runner.calculate(engine).breakdown or []
+            assert [(r.value, [s.count for s in r.steps]) for r in rows] == [(attack, [1, 1])]
+        trends = TrendsQuery.model_validate(
+            {"from": "2026-03-09", "to": "2026-03-09", "account": attack}
+        )
+        assert [
+            p.count for p in TrendsRunner(trends, workspace_id=ws).calculate(engine).series
+        ] == [2]
+        active = ActiveQuery.model_validate(
+            {"from": "2026-03-09", "to": "2026-03-09", "account": attack}
+        )
+        assert [p.dau for p in ActiveRunner(active, workspace_id=ws).calculate(engine).series] == [
+            1
+        ]
+        assert engine.rows("SELECT count(*) FROM events", {}) == [[_total(engines)]]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_attacks_in_new_validated_fields_are_refused(attack: str) -> None:
+    base = {"steps": ["a", "b"], "from": "2026-03-09", "to": "2026-03-09"}
+    for body in (
+        {**base, "breakdown": {"kind": attack, "key": "plan"}},
+        {**base, "breakdown": {"kind": "account_field", "key": attack}},
+        {**base, "breakdown": {"kind": "event_property", "key": "plan", "top": attack}},
+        {**base, "over_time": attack},
+        {**base, "time_to_convert": attack},
+    ):
+        with pytest.raises(ValidationError):
+            FunnelQuery.model_validate(body)
+    for field in ("step", "limit"):
+        with pytest.raises(ValidationError):
+            DroppedQuery.model_validate({**base, "step": 2, field: attack})
+    with pytest.raises(ValidationError):
+        ActiveQuery.model_validate({"from": "2026-03-09", "to": "2026-03-09", "by": attack})
