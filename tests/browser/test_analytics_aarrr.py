@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def shop(make_workspace, settings, tmp_path: Path):
     settings.DATA_DIR = tmp_path
     owner = make_workspace("shop", timezone="UTC")
-    assert import_events(owner, write_history(tmp_path / "h.ndjson", HISTORY)).created == 18
+    assert import_events(owner, write_history(tmp_path / "h.ndjson", HISTORY)).created == 19
     return owner
 
 

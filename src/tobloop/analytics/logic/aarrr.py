@@ -4,7 +4,8 @@ The unit is the customer account (P-DATA-3). For a period ``start``…``end`` (w
 workspace time zone, ``end`` included) the stages form a nested funnel of the accounts
 acquired in the period — docs/analytics.md "AARRR board" states the same rules:
 
-1. **Acquisition**: accounts that did the acquisition event in the period.
+1. **Acquisition**: accounts that did the acquisition event in the period and never before it
+   (new accounts: a colleague signing up in an old account does not acquire it again).
 2. **Activation**: of those, accounts that did the activation event in the period, not before
    their first acquisition event.
 3. **Retention**: of those, accounts that did the retention event in the period at least 24
@@ -275,6 +276,10 @@ def aarrr_board(
         workspace_id=principal.workspace_id, start_ms=start_ms, end_ms=end_ms
     ) as facts:
         spans = {s: facts.account_spans(config.event_of(s)) for s in EVENT_STAGES}
+        earlier = facts.accounts_before(config.event_of("acquisition"))
+        spans["acquisition"] = {
+            a: span for a, span in spans["acquisition"].items() if a not in earlier
+        }
         sent = facts.volume(config.invite_sent_event)[0] if config.invite_sent_event else 0
         accepted_event = config.invite_accepted_event
         accepted = facts.volume(accepted_event)[0] if accepted_event else 0

@@ -72,6 +72,19 @@ GROUP BY account_id"""
         rows = self.engine.rows(sql, p.values)
         return {str(a): AccountSpan(int(lo), int(hi)) for a, lo, hi in rows}
 
+    def accounts_before(self, event: str) -> set[str]:
+        """Accounts that did ``event`` before the range starts."""
+        if self.engine is None or not event:
+            return set()
+        d = self.engine.dialect
+        p = Params(d)
+        ws = p.add(self.workspace_id, "UInt64")
+        lo = p.add(self.start_ms, "Int64")
+        name = p.add(event, "String")
+        sql = f"""SELECT DISTINCT account_id FROM events
+WHERE workspace_id = {ws} AND event = {name} AND {time_below(d, lo)} AND {HAS_ACCOUNT}"""
+        return {str(r[0]) for r in self.engine.rows(sql, p.values)}
+
     def volume(self, event: str | None) -> tuple[int, int]:
         """(events, distinct users) of ``event`` in the range, or of any track/page/screen
         call when ``event`` is None."""

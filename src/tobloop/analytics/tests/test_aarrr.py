@@ -18,7 +18,8 @@ MAY = (date(2026, 5, 1), date(2026, 5, 31))
 # (user, account, event, time, properties); period: May 2026, UTC workspace.
 # acct-a: signs up, activates, comes back two days later, sends two invites;
 # acct-b: signs up and activates, comes back the same hour (not retained);
-# acct-c: only signs up; acct-d: signed up in April (not acquired in May);
+# acct-c: only signs up; acct-d: signed up in April (not acquired in May, even though u4
+# signs up again in May);
 # acct-e: arrives through an accepted invite, activates, comes back, sends an invite;
 # u6 accepts an invite into acct-a (whose first user was u1).
 HISTORY = [
@@ -40,6 +41,7 @@ HISTORY = [
     ("u5", "acct-e", "Dashboard Viewed", "2026-05-09T09:00:00Z", {}),
     ("u5", "acct-e", "Invite Sent", "2026-05-09T10:00:00Z", {}),
     ("u4", "acct-d", "Dashboard Viewed", "2026-05-10T09:00:00Z", {}),
+    ("u4", "acct-d", "Signed Up", "2026-05-12T09:00:00Z", {}),  # acct-d is not new in May
 ]
 MAPPING = {
     "acquisition": {"event": "Signed Up", "target": 4, "owner": "marketing"},
@@ -56,7 +58,7 @@ MAPPING = {
 def workspace(make_workspace: Any, settings: Any, tmp_path: Path) -> Any:
     settings.DATA_DIR = tmp_path
     principal = make_workspace("acme", timezone="UTC")
-    assert import_events(principal, write_history(tmp_path / "h.ndjson", HISTORY)).created == 18
+    assert import_events(principal, write_history(tmp_path / "h.ndjson", HISTORY)).created == 19
     aarrr.save_aarrr_config(principal, aarrr.parse_aarrr_config(MAPPING))
     return principal
 
