@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 from tobloop.accounts import facade as accounts
+from tobloop.analytics.insights.cache import cached
 from tobloop.analytics.insights.dialect import Dialect
 from tobloop.analytics.insights.models import (
     ActiveQuery,
@@ -132,7 +134,14 @@ def run_funnel(
         if engine is None:
             return funnel_result(query, [0] * len(query.steps))
         runner = FunnelRunner(query, workspace_id=principal.workspace_id, account_values=values)
-        return runner.calculate(engine)
+        return cached(
+            engine,
+            principal.workspace_id,
+            query,
+            FunnelResult,
+            partial(runner.calculate, engine),
+            extra=values,
+        )
 
 
 def funnel_dropped(
@@ -157,17 +166,29 @@ def run_dropped(
     principal: Principal, query: DroppedQuery, *, store: EventStore | None = None
 ) -> DroppedResult:
     """The drill-down as a result: who reached step − 1 and not the step, at most ``limit``."""
-    funnel = FunnelQuery.model_validate(
-        query.model_dump(by_alias=True, exclude={"step", "limit"}, exclude_unset=True)
-    )
-    ids = funnel_dropped(principal, funnel, step=query.step, limit=query.limit + 1, store=store)
-    return DroppedResult(
-        by=query.by,
-        step=query.step,
-        event=query.steps[query.step - 1].event,
-        entities=ids[: query.limit],
-        truncated=len(ids) > query.limit,
-    )
+    require(principal.scopes, "analytics", "read")
+    query = in_workspace_zone(principal, query)
+    event = query.steps[query.step - 1].event
+
+    def result(ids: list[str]) -> DroppedResult:
+        return DroppedResult(
+            by=query.by,
+            step=query.step,
+            event=event,
+            entities=ids[: query.limit],
+            truncated=len(ids) > query.limit,
+        )
+
+    with store_engine(store or event_store()) as engine:
+        if engine is None:
+            return result([])
+        runner = FunnelRunner(query, workspace_id=principal.workspace_id)
+
+        def compute() -> DroppedResult:
+            assert engine is not None
+            return result(runner.dropped(engine, step=query.step, limit=query.limit + 1))
+
+        return cached(engine, principal.workspace_id, query, DroppedResult, compute)
 
 
 def run_retention(
@@ -182,7 +203,14 @@ def run_retention(
             empty = retention_result(query, [])
             return empty.model_copy(update={"breakdown": [] if query.breakdown else None})
         runner = RetentionRunner(query, workspace_id=principal.workspace_id, account_values=values)
-        return runner.calculate(engine)
+        return cached(
+            engine,
+            principal.workspace_id,
+            query,
+            RetentionResult,
+            partial(runner.calculate, engine),
+            extra=values,
+        )
 
 
 def run_trends(
@@ -196,7 +224,14 @@ def run_trends(
         if engine is None:
             return trends_result(query, [])
         runner = TrendsRunner(query, workspace_id=principal.workspace_id, account_values=values)
-        return runner.calculate(engine)
+        return cached(
+            engine,
+            principal.workspace_id,
+            query,
+            TrendsResult,
+            partial(runner.calculate, engine),
+            extra=values,
+        )
 
 
 def run_active(
@@ -208,7 +243,10 @@ def run_active(
     with store_engine(store or event_store()) as engine:
         if engine is None:
             return active_result(query, [])
-        return ActiveRunner(query, workspace_id=principal.workspace_id).calculate(engine)
+        runner = ActiveRunner(query, workspace_id=principal.workspace_id)
+        return cached(
+            engine, principal.workspace_id, query, ActiveResult, partial(runner.calculate, engine)
+        )
 
 
 def run_paths(
@@ -220,4 +258,7 @@ def run_paths(
     with store_engine(store or event_store()) as engine:
         if engine is None:
             return paths_result(query, [])
-        return PathsRunner(query, workspace_id=principal.workspace_id).calculate(engine)
+        runner = PathsRunner(query, workspace_id=principal.workspace_id)
+        return cached(
+            engine, principal.workspace_id, query, PathsResult, partial(runner.calculate, engine)
+        )
