@@ -50,3 +50,32 @@ def test_demo_usage_has_the_shape_of_a_real_product(tmp_path: Path) -> None:
         elif acct.end - 150 <= day < acct.end - 120:
             per_window["4 months before"] += 1
     assert per_window["last 30 days"] < 0.5 * per_window["4 months before"]
+
+    # Invitations (P-DATA-5): every accepted one names a colleague who sent one before it.
+    sent = [m for m in messages if m.get("event") == "Invite Sent"]
+    accepted = [m for m in messages if m.get("event") == "Invite Accepted"]
+    assert len(sent) > len(accepted) > 100
+    first_sent: dict[str, str] = {}
+    for m in sent:
+        first_sent[m["userId"]] = min(first_sent.get(m["userId"], "9"), m["timestamp"])
+    for m in accepted:
+        inviter = m["properties"]["inviter"]
+        assert first_sent[inviter] <= m["timestamp"]
+
+    # Adoption before expansion: an expanding account's people use it more in months 4–6
+    # than in their first month.
+    expanding = {
+        a.company.external_id: a
+        for a in accounts
+        if a.expands and not a.churns and a.start >= 0 and a.end - a.start > 140
+    }
+    assert expanding
+    early = late = 0
+    for m in messages:
+        acct = expanding.get(m.get("context", {}).get("groupId", ""))
+        if acct is None or m["type"] not in ("track", "page"):
+            continue
+        day = (date.fromisoformat(m["timestamp"][:10]) - first).days - acct.start
+        early += 14 <= day < 44
+        late += 104 <= day < 134
+    assert late > early

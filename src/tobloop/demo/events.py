@@ -6,19 +6,23 @@ and its cancellation (or today), over the last ``EVENT_MONTHS`` months:
 - new accounts run an onboarding funnel (Signed Up → Workspace Created → Data Source
   Connected → First Report Created → Invite Sent), completed less often by accounts that
   churn later (P-DATA-2);
-- admins invite colleagues, who accept and sign up (P-DATA-5);
-- features are adopted one after another; accounts that expand adopt more of them;
+- people invite colleagues (Invite Sent, one in four never answered), who accept on joining
+  (Invite Accepted, naming the inviter) and sign up (P-DATA-5);
+- features are adopted one after another; accounts that expand adopt more of them and use
+  the product more and more over their first half year (adoption before expansion);
 - usage fades over the 90 days before a cancellation (the signal the success module reads).
 
 People identify themselves with the e-mail of their Contact (so users link to contacts) and
-send a group call with the account's traits. The volume is scaled to ``events`` in total.
+send a group call with the account's traits. The volume is scaled to ``events`` in total: the
+days of use are planned in Python, their events (the bulk) expanded and written by DuckDB.
+The event names are listed in docs/demo.md.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -41,6 +45,8 @@ FUNNEL = [
     ("First Report Created", 0.62),
     ("Invite Sent", 0.55),
 ]
+# The invitation events (stable names: the AARRR settings of the demo map them).
+INVITE_SENT, INVITE_ACCEPTED = "Invite Sent", "Invite Accepted"
 FEATURES = ["dashboards", "reports", "alerts", "exports", "integrations", "api", "forecasts"]
 DAILY = [
     ("Dashboard Viewed", 6),
@@ -179,31 +185,43 @@ class _Writer:
 
 
 def _health(acct: _Account, day: int) -> float:
-    """Usage intensity: ramps up in the first weeks, fades before a cancellation."""
+    """Usage intensity: ramps up in the first weeks, grows over the first half year of an
+    account that expands (adoption before expansion), fades before a cancellation."""
     ramp = min(1.0, 0.4 + 0.6 * max(0, day - acct.start) / 30)
+    if acct.expands:
+        ramp *= 1.0 + 0.6 * min(1.0, max(0, day - acct.start) / 180)
     if acct.churns and acct.end - day < DECLINE_DAYS:
         left = max(0.08, (acct.end - day) / DECLINE_DAYS)
         return float(ramp * left**1.5)
     return ramp
 
 
-def _active_days(rng: random.Random, acct: _Account, p: _Person) -> Iterator[int]:
-    for day in range(max(p.joins, 0), acct.end):
-        weekday = day % 7 not in (5, 6)  # the window starts on an arbitrary weekday: fine
-        chance = p.activity * _health(acct, day) * (1.0 if weekday else 0.12)
-        if rng.random() < chance:
-            yield day
+def _active_days(rng: random.Random, acct: _Account, p: _Person, health: list[float]) -> list[int]:
+    """The days ``p`` uses the product; ``health[i]`` is the account's on day ``start + i``."""
+    draw = rng.random
+    first = max(p.joins, 0)
+    offset = max(acct.start, 0)
+    weekday, weekend = p.activity, p.activity * 0.12  # the window starts on any weekday: fine
+    return [
+        day
+        for day in range(first, acct.end)
+        if draw() < health[day - offset] * (weekday if day % 7 not in (5, 6) else weekend)
+    ]
+
+
+def _account_health(acct: _Account) -> list[float]:
+    return [_health(acct, day) for day in range(max(acct.start, 0), acct.end)]
 
 
 def write_events(
     rng: random.Random, first: date, accounts: list[_Account], target: int, path: Path
 ) -> int:
     """Write about ``target`` events; returns how many were written."""
-    days = {
-        (a.company.external_id, p.user_id): list(_active_days(rng, a, p))
-        for a in accounts
-        for p in a.people
-    }
+    days: dict[tuple[str, str], list[int]] = {}
+    for a in accounts:
+        health = _account_health(a)
+        for p in a.people:
+            days[(a.company.external_id, p.user_id)] = _active_days(rng, a, p, health)
     active = sum(len(v) for v in days.values()) or 1
     fixed = sum(len(a.people) * 3 for a in accounts)  # identify, group, onboarding
     budget = max(target - fixed, active // 50)
@@ -213,10 +231,110 @@ def write_events(
         active = sum(len(v) for v in days.values()) or 1
     per_day = max(float(MIN_SESSION), budget / active)
     out = _Writer(path, first)
+    sessions = _Sessions()
     for acct in accounts:
-        _write_account(rng, out, acct, days, per_day)
+        _write_account(rng, out, acct, days, per_day, sessions)
     out.close()
-    return out.n
+    return out.n + sessions.write(path, out.origin, out.n)
+
+
+@dataclass
+class _Sessions:
+    """The days of use, one row each; DuckDB expands them into their events (the bulk of the
+    demo) and appends those to the NDJSON file, without Python touching each event."""
+
+    user_id: list[str] = field(default_factory=list)
+    group_id: list[str] = field(default_factory=list)
+    day: list[int] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)
+    tenure: list[float] = field(default_factory=list)  # 60-day periods since the trial began
+    features: list[int] = field(default_factory=list)  # how many FEATURES the account adopted
+
+    def add(self, user: str, group: str, day: int, n: int, tenure: float, features: int) -> None:
+        self.user_id.append(user)
+        self.group_id.append(group)
+        self.day.append(day)
+        self.events.append(n)
+        self.tenure.append(tenure)
+        self.features.append(features)
+
+    def write(self, path: Path, origin_ms: int, numbered: int) -> int:
+        """Append the sessions' events to ``path``; returns how many. Message ids continue
+        after ``numbered``; every random choice is a hash of (session, position), so the file
+        is the same on every run."""
+        if not self.day:
+            return 0
+        import duckdb
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        first: list[int] = []
+        total = 0
+        for n in self.events:
+            first.append(total)
+            total += n
+        table = pa.table(
+            {
+                "sid": pa.array(range(len(self.day)), pa.int64()),
+                "user_id": self.user_id,
+                "group_id": self.group_id,
+                "day": pa.array(self.day, pa.int64()),
+                "n": pa.array(self.events, pa.int64()),
+                "first": pa.array(first, pa.int64()),
+                "tenure": pa.array(self.tenure, pa.float64()),
+                "features": pa.array(self.features, pa.int64()),
+            }
+        )
+        weights = [w for _, w in DAILY]
+        bounds = [sum(weights[: i + 1]) / sum(weights) for i in range(len(weights))]
+        pick = " ".join(
+            f"WHEN u_event < {b!r} THEN '{e}'" for (e, _), b in zip(DAILY, bounds, strict=True)
+        )
+        sql = f"""
+        COPY (
+            WITH ev AS (
+                SELECT s.*, pos,
+                       (hash(sid, pos, 1) % 1000000) / 1e6 AS u_feature,
+                       (hash(sid, pos, 2) % 1000000) / 1e6 AS u_pick,
+                       (hash(sid, pos, 3) % 1000000) / 1e6 AS u_event,
+                       hash(sid, pos, 4) AS h
+                FROM sessions AS s, range(s.n) AS r(pos)),
+            named AS (
+                SELECT *, CASE WHEN pos = 0 THEN NULL
+                               WHEN u_feature < 0.35 THEN 'Feature Used'
+                               ELSE CASE {pick} ELSE '{DAILY[-1][0]}' END END AS event
+                FROM ev)
+            SELECT CASE WHEN pos = 0 THEN 'page' ELSE 'track' END AS type,
+                   event,
+                   CASE WHEN pos = 0 THEN $pages[1 + (h % {len(PAGES)})::INTEGER] END AS name,
+                   user_id AS userId,
+                   {{'groupId': group_id}} AS context,
+                   CASE WHEN event = 'Feature Used'
+                        THEN json_object('feature', $features[1 + least(
+                            floor(u_pick * (1 + tenure))::INTEGER, features - 1)])
+                        WHEN event = 'Report Exported'
+                        THEN json_object('format', ['xlsx', 'csv', 'pdf'][1 + (h % 3)::INTEGER])
+                        ELSE '{{}}'::JSON END AS properties,
+                   'demo-' || ($numbered + first + pos + 1) AS messageId,
+                   strftime(make_timestamp(($origin + day * {DAY_MS} + {WORK_START_MS}
+                                            + (h % {WORK_SPAN_MS})::BIGINT) * 1000),
+                            '%Y-%m-%dT%H:%M:%S.%gZ') AS timestamp
+            FROM named
+        ) TO '{path}.sessions' (FORMAT JSON)
+        """
+        con = duckdb.connect(config={"threads": 2, "memory_limit": "512MB"})
+        try:
+            con.register("sessions", table)
+            con.execute(
+                sql,
+                {"pages": PAGES, "features": FEATURES, "numbered": numbered, "origin": origin_ms},
+            )
+        finally:
+            con.close()
+        extra = Path(f"{path}.sessions")
+        with path.open("ab") as out, extra.open("rb") as src:
+            shutil.copyfileobj(src, out, 16 << 20)
+        extra.unlink()
+        return total
 
 
 def _write_account(
@@ -225,6 +343,7 @@ def _write_account(
     acct: _Account,
     days: dict[tuple[str, str], list[int]],
     per_day: float,
+    sessions: _Sessions,
 ) -> None:
     c = acct.company
     ext = c.external_id
@@ -248,17 +367,7 @@ def _write_account(
         if p.joins >= 0:  # joined inside the window: the onboarding funnel, or an invitation
             steps = FUNNEL if k == 0 else FUNNEL[:1]
             if k > 0:
-                out.emit(
-                    rng,
-                    join,
-                    {
-                        "type": "track",
-                        "event": "Invite Accepted",
-                        "userId": p.user_id,
-                        "context": ctx,
-                    },
-                    2,
-                )
+                _invitation(rng, out, acct, k, ctx)
             for i, (step, _) in enumerate(steps):
                 if k == 0 and not all(completes[: i + 1]):
                     break
@@ -268,48 +377,49 @@ def _write_account(
                     {"type": "track", "event": step, "userId": p.user_id, "context": ctx},
                     3 + i,
                 )
-            if k == 0 and all(completes):
-                for _ in range(rng.randint(1, 4)):
-                    out.emit(
-                        rng,
-                        join + 1,
-                        {
-                            "type": "track",
-                            "event": "Invite Sent",
-                            "userId": p.user_id,
-                            "context": ctx,
-                            "properties": {"invitee_role": "colleague"},
-                        },
-                    )
         for day in days[(ext, p.user_id)]:
             n = int(per_day) + (rng.random() < per_day % 1)
-            out.emit(
-                rng,
-                day,
-                {"type": "page", "userId": p.user_id, "name": rng.choice(PAGES), "context": ctx},
-            )
-            for _ in range(n - 1):
-                event = rng.choices([e for e, _ in DAILY], [w for _, w in DAILY])[0]
-                props: dict[str, Any] = {}
-                if rng.random() < 0.35:
-                    event = "Feature Used"
-                    tenure = (day - acct.start) / 60
-                    props["feature"] = features[
-                        min(int(rng.random() * (1 + tenure)), len(features) - 1)
-                    ]
-                elif event == "Report Exported":
-                    props["format"] = rng.choice(["xlsx", "csv", "pdf"])
-                out.emit(
-                    rng,
-                    day,
-                    {
-                        "type": "track",
-                        "event": event,
-                        "userId": p.user_id,
-                        "context": ctx,
-                        "properties": props,
-                    },
-                )
+            sessions.add(p.user_id, ext, day, n, (day - acct.start) / 60, len(features))
+
+
+def _invitation(
+    rng: random.Random, out: _Writer, acct: _Account, k: int, ctx: dict[str, str]
+) -> None:
+    """Person ``k`` joins because a colleague who joined earlier invited them (P-DATA-5):
+    Invite Sent by the colleague one to three days before, Invite Accepted on joining; about
+    one invitation in four is never accepted."""
+    p = acct.people[k]
+    inviter = rng.choice([q for q in acct.people[:k] if q.joins <= p.joins])
+    sent = max(p.joins - rng.randint(1, 3), inviter.joins, 0)
+    invites = 1 + (rng.random() < 0.35)  # the second one stays unanswered
+    for _ in range(invites):
+        out.emit(
+            rng,
+            sent,
+            {
+                "type": "track",
+                "event": INVITE_SENT,
+                "userId": inviter.user_id,
+                "context": ctx,
+                "properties": {
+                    "invitee_role": "colleague",
+                    "channel": rng.choice(["email", "link"]),
+                },
+            },
+            0 if sent == p.joins else -1,
+        )
+    out.emit(
+        rng,
+        p.joins,
+        {
+            "type": "track",
+            "event": INVITE_ACCEPTED,
+            "userId": p.user_id,
+            "context": ctx,
+            "properties": {"inviter": inviter.user_id},
+        },
+        2,
+    )
 
 
 def import_demo_events(
