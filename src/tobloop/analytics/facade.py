@@ -14,10 +14,12 @@ from tobloop.analytics.logic.aarrr import (
     AarrrConfig,
     RevenueFacts,
     aarrr_board,
-    board_document as aarrr_document,
     get_aarrr_config,
     register_revenue_source,
     save_aarrr_config,
+)
+from tobloop.analytics.logic.aarrr import (
+    board_document as aarrr_document,
 )
 from tobloop.analytics.logic.account_measures import AccountActivity, account_activity
 from tobloop.analytics.logic.importing import import_events
