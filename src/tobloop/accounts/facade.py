@@ -1,6 +1,7 @@
 """The accounts module's public surface: other modules import only this."""
 
 from tobloop.accounts.contracts import AccountView, ContactView, ImportReport, Page, RejectedRow
+from tobloop.accounts.logic.contact_counts import contact_role_counts
 from tobloop.accounts.logic.csvfile import (
     CsvTable,
     column_plan,
@@ -52,6 +53,7 @@ __all__ = [
     "RejectedRow",
     "account_panels",
     "column_plan",
+    "contact_role_counts",
     "create_account",
     "create_contact",
     "delete_account",

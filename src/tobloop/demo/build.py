@@ -16,6 +16,7 @@ from tobloop.accounts import facade as accounts
 from tobloop.demo.analytics import configure_demo_aarrr
 from tobloop.demo.companies import CSMS, DemoCompany, DemoContact, company, contacts_for
 from tobloop.demo.events import import_demo_events
+from tobloop.demo.health import install_demo_health
 from tobloop.demo.revenue import demo_today, import_revenue, plan_revenue, with_lifecycle
 from tobloop.platform import facade as platform
 from tobloop.platform.models import Workspace
@@ -96,6 +97,7 @@ def build_demo(
             seed=seed,
             replaced_workspace_id=replaced,
         )
+        install_demo_health(principal, today)
         configure_demo_aarrr(principal)
     return DemoSummary(slug=DEMO_SLUG, accounts=len(companies), contacts=len(people), reused=False)
 

@@ -21,6 +21,7 @@ from tobloop.revenue.contracts import (
     SpendView,
     SubscriptionView,
 )
+from tobloop.revenue.logic.account_terms import SubscriptionTerms, subscription_terms
 from tobloop.revenue.logic.dataset import CUTS, RevenueFilter
 from tobloop.revenue.logic.importing import import_subscriptions
 from tobloop.revenue.logic.reports import (
@@ -63,6 +64,7 @@ __all__ = [
     "SpendRow",
     "SpendView",
     "SubscriptionRow",
+    "SubscriptionTerms",
     "SubscriptionView",
     "account_daily_mrr",
     "account_month_end_mrr",
@@ -82,4 +84,5 @@ __all__ = [
     "record_subscription_change",
     "revenue_metrics",
     "sales_motion_by_segment",
+    "subscription_terms",
 ]

@@ -23,6 +23,7 @@ from tobloop.success.logic.health import (
     account_health,
     run_daily_health,
     score_account,
+    score_history,
     score_workspace,
 )
 from tobloop.success.logic.health_backtest import BacktestReport
@@ -93,6 +94,7 @@ __all__ = [
     "replace_health_profile",
     "run_daily_health",
     "score_account",
+    "score_history",
     "score_workspace",
     "set_health_override",
 ]

@@ -26,6 +26,7 @@ from tobloop.success.logic.health_changes import LOOKBACK_DAYS, explain_changes
 from tobloop.success.logic.health_eval import Evaluation, evaluate
 from tobloop.success.logic.health_overrides import overrides_in_force
 from tobloop.success.logic.health_profiles import profile_for
+from tobloop.success.logic.measure_data import RevenueBook, load_revenue_book
 from tobloop.success.logic.measures import MeasureContext
 from tobloop.success.models import HealthProfile, HealthVerdict
 
@@ -86,18 +87,27 @@ def _row(v: HealthVerdict) -> dict[str, Any]:
 
 
 def _previous(workspace_id: int, ids: list[int], day: date) -> dict[int, dict[str, Any]]:
-    """Each account's latest verdict in the ``LOOKBACK_DAYS`` before the day."""
+    """Each account's latest verdict in the ``LOOKBACK_DAYS`` before the day.
+
+    Read a day at a time, newest first, so a daily history costs one query of one day's rows.
+    """
     out: dict[int, dict[str, Any]] = {}
-    rows = (
-        HealthVerdict.objects.for_workspace(workspace_id)
-        .filter(day__lt=day, day__gte=day - timedelta(days=LOOKBACK_DAYS))
-        .order_by("day")
+    verdicts = HealthVerdict.objects.for_workspace(workspace_id)
+    days = (
+        verdicts.filter(day__lt=day, day__gte=day - timedelta(days=LOOKBACK_DAYS))
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .distinct()
     )
-    wanted = set(ids)
-    for v in rows.only("account_id", "profile_name", "color", "score", "flags", "measures",
-                       "override"):  # fmt: skip
-        if v.account_id in wanted:
-            out[v.account_id] = _row(v)
+    missing = set(ids)
+    fields = ("account_id", "profile_name", "color", "score", "flags", "measures", "override")
+    for earlier in list(days):
+        if not missing:
+            break
+        for v in verdicts.filter(day=earlier).only(*fields):
+            if v.account_id in missing:
+                out[v.account_id] = _row(v)
+                missing.discard(v.account_id)
     return out
 
 
@@ -163,9 +173,14 @@ def check_day(principal: Principal, day: date | None) -> date:
     return day
 
 
-def _run(principal: Principal, accounts: Sequence[AccountView], day: date) -> list[HealthVerdict]:
+def _run(
+    principal: Principal,
+    accounts: Sequence[AccountView],
+    day: date,
+    revenue: RevenueBook | None = None,
+) -> list[HealthVerdict]:
     profiles = active_profiles(principal.workspace_id)
-    ctx = MeasureContext(principal=principal, as_of=day, accounts=accounts)
+    ctx = MeasureContext(principal=principal, as_of=day, accounts=accounts, revenue=revenue)
 
     def choose(a: AccountView) -> HealthProfile | None:
         return profile_for(profiles, a.segment, a.lifecycle_stage)
@@ -211,6 +226,26 @@ def score_workspace(principal: Principal, day: date | None = None) -> ScoreSumma
                "green": summary.green, "unscored": summary.unscored},
     )  # fmt: skip
     return summary
+
+
+@transaction.atomic
+def score_history(principal: Principal, days: Sequence[date]) -> list[ScoreSummary]:
+    """Score several days in order (filling in a history), loading accounts and revenue once.
+
+    Contact facts are today's for every day: use it for days when they were the same.
+    """
+    require(principal.scopes, "success", "write")
+    days = sorted(check_day(principal, d) for d in days)
+    accounts = all_accounts(principal)
+    book = load_revenue_book(principal)
+    out = [_summary(d, _run(principal, accounts, d, book), len(accounts), keep=False) for d in days]
+    if out:
+        record_audit(
+            principal, action="score", object_type="health",
+            object_repr=f"health history of {len(accounts)} accounts, {len(out)} days",
+            after={"from": days[0].isoformat(), "to": days[-1].isoformat(), "days": len(out)},
+        )  # fmt: skip
+    return out
 
 
 def run_daily_health() -> list[tuple[str, ScoreSummary]]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import bisect
 import calendar
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from tobloop.accounts.facade import AccountView, ContactFilter, list_contacts
+from tobloop.accounts.facade import AccountView
 from tobloop.platform.facade import Principal
 
 PAGE = 500
@@ -95,28 +94,22 @@ class RevenueBook:
 
 
 def load_revenue_book(principal: Principal) -> RevenueBook:
-    """Every subscription of the workspace, read once through the revenue facade."""
-    from tobloop.revenue.facade import list_subscriptions
+    """Every subscription of the workspace, read once (in bulk) through the revenue facade."""
+    from tobloop.revenue.facade import subscription_terms
 
     book = RevenueBook()
-    offset = 0
-    while True:
-        page = list_subscriptions(principal, limit=PAGE, offset=offset)
-        for sub in page.items:
-            segments = [(s.start, s.end, float(s.mrr)) for s in sub.segments]
-            changes = sorted(sub.changes, key=lambda c: c.effective)
-            starts = [s for s, _e, _m in segments] + [c.effective for c in changes]
-            if not starts:
-                continue
-            line = SubscriptionLine(start=min(starts), segments=segments)
-            line.quantities = [(c.effective, c.quantity) for c in changes if c.quantity is not None]
-            line.intervals = [
-                (c.effective, c.interval_months) for c in changes if c.interval_months
-            ]
-            book.lines.setdefault(sub.account_id, []).append(line)
-        offset += PAGE
-        if offset >= page.count or not page.items:
-            break
+    for sub in subscription_terms(principal):
+        starts = [s for s, _e, _m in sub.segments] + [d for d, _q in sub.quantities]
+        starts += [d for d, _i in sub.intervals]
+        if not sub.segments:
+            continue
+        line = SubscriptionLine(
+            start=min(starts),
+            segments=[(s, e, float(m)) for s, e, m in sub.segments],
+            quantities=list(sub.quantities),
+            intervals=list(sub.intervals),
+        )
+        book.lines.setdefault(sub.account_id, []).append(line)
     return book
 
 
@@ -124,36 +117,15 @@ def load_contacts(
     principal: Principal, accounts: Sequence[AccountView]
 ) -> dict[int, dict[str, Any]]:
     """Per account: contacts, champions and whether a decision maker is known (P-PROFILE-2)."""
-    counts: dict[int, int] = defaultdict(int)
-    champions: dict[int, int] = defaultdict(int)
-    wanted = {a.id for a in accounts}
-    if len(accounts) <= 20:
-        for a in accounts:
-            _count_contacts(
-                principal, ContactFilter(account_id=a.id, limit=PAGE), counts, champions
-            )
-    else:
-        _count_contacts(principal, ContactFilter(limit=PAGE), counts, champions)
-    return {
-        a.id: {
-            "contacts": counts[a.id],
-            "champions": champions[a.id],
-            "decision_maker": "no_decision_maker" not in a.risk_flags,
+    from tobloop.accounts.facade import contact_role_counts
+
+    roles = contact_role_counts(principal)
+    out = {}
+    for a in accounts:
+        mine = roles.get(a.id, {})
+        out[a.id] = {
+            "contacts": sum(mine.values()),
+            "champions": mine.get("champion", 0),
+            "decision_maker": mine.get("decision_maker", 0) > 0,
         }
-        for a in accounts
-        if a.id in wanted
-    }
-
-
-def _count_contacts(
-    principal: Principal, f: ContactFilter, counts: dict[int, int], champions: dict[int, int]
-) -> None:
-    offset = 0
-    while True:
-        page = list_contacts(principal, f.model_copy(update={"offset": offset}))
-        for c in page.items:
-            counts[c.account_id] += 1
-            champions[c.account_id] += c.role == "champion"
-        offset += PAGE
-        if offset >= page.count or not page.items:
-            break
+    return out

@@ -71,7 +71,7 @@ def test_unknown_facts_never_raise_a_flag() -> None:
 
 def test_rules_are_validated() -> None:
     with pytest.raises(ValueError, match="unknown measure"):
-        HealthRuleIn(id="x", color="red", measure="nps")
+        HealthRuleIn(id="x", color="red", measure="vibes")
     with pytest.raises(ValueError, match="needs a field"):
         HealthRuleIn(id="x", color="red", measure="custom_field", op="is_blank")
     with pytest.raises(ValueError, match="needs a value"):
