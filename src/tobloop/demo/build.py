@@ -18,6 +18,7 @@ from tobloop.demo.companies import CSMS, DemoCompany, DemoContact, company, cont
 from tobloop.demo.events import import_demo_events
 from tobloop.demo.health import install_demo_health
 from tobloop.demo.revenue import demo_today, import_revenue, plan_revenue, with_lifecycle
+from tobloop.demo.success_work import install_demo_success_work
 from tobloop.platform import facade as platform
 from tobloop.platform.models import Workspace
 
@@ -99,6 +100,7 @@ def build_demo(
         )
         install_demo_health(principal, today)
         configure_demo_aarrr(principal)
+        install_demo_success_work(principal, today, seed=seed)
     return DemoSummary(slug=DEMO_SLUG, accounts=len(companies), contacts=len(people), reused=False)
 
 

@@ -11,6 +11,9 @@ class SuccessWorkConfig(AppConfig):
 
     def ready(self) -> None:
         from tobloop.accounts.facade import AccountPanel, register_account_panel
+        from tobloop.success.work.logic.health_inputs import register_measures
+
+        register_measures()
 
         register_account_panel(
             AccountPanel(

@@ -5,7 +5,8 @@ latest start (or reactivation) plus whole billing intervals. Terms shorter than
 ``min_term_months`` (default 12: month-to-month plans renew every month) are left out.
 
 Forecast rule, first match wins (each fact that is unknown counts as "not met"):
-1. **churn** — health is red and weekly active users fell ≥ 30 % against baseline, or the
+1. **churn** — health is red and weekly active users fell ≥ 30 % against baseline (a baseline
+   of at least 3 weekly users; smaller ones are noise), or the
    account has seats but no active user in the last 30 days while the workspace has events;
 2. **contract** — health is red, or usage fell ≥ 30 %, or seat utilization is below 50 %;
 3. **expand** — health is green (or not scored), seat utilization is at least 90 % and usage
@@ -36,6 +37,7 @@ FORECASTS = ("renew", "expand", "contract", "churn")
 USAGE_DROP = -0.30
 LOW_UTILIZATION = 0.50
 FULL_UTILIZATION = 0.90
+MIN_BASELINE_USERS = 3
 
 
 def forecast(
@@ -45,7 +47,13 @@ def forecast(
     change = usage.change if usage else None
     active = usage.active_30 if usage else 0
     utilization = active / seats if has_usage and seats else None
-    falling = change is not None and change <= USAGE_DROP
+    # a fall counts only from a baseline of at least 3 weekly users: 1 → 0 users is noise
+    falling = (
+        change is not None
+        and change <= USAGE_DROP
+        and usage is not None
+        and (usage.baseline >= MIN_BASELINE_USERS)
+    )
     drop = f"usage {change * 100:.0f}% against baseline" if change is not None else ""
     if health == "red" and falling:
         return "churn", f"Health is red and {drop}.", change, utilization
