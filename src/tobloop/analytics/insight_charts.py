@@ -8,7 +8,9 @@ plus the translated labels, so the chart speaks the page's language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,7 @@ from tobloop.analytics.insights.models import (
     TrendsQuery,
     TrendsResult,
 )
+from tobloop.analytics.insights.periods import add_periods
 from tobloop.platform.contracts import Principal
 
 
@@ -117,53 +120,64 @@ def funnel_insight(principal: Principal, query: FunnelQuery) -> Insight:
     return Insight("funnel", chart, [result], rows, extra)
 
 
-def retention_insight(principal: Principal, query: RetentionQuery) -> Insight:
+def retention_insight(
+    principal: Principal, query: RetentionQuery, *, today: date | None = None
+) -> Insight:
+    """Heatmap, curves and table; periods that have not begun yet by ``today`` (workspace
+    time zone) are not known and show as empty instead of 0%."""
     result: RetentionResult = service.run_retention(principal, query)
+    today = today or datetime.now(ZoneInfo(principal.workspace.timezone)).date()
+    period = result.period
     width = max((len(c.retained) for c in result.cohorts), default=0)
+
+    def known(cohort: Any) -> list[int | None]:
+        return [
+            r if add_periods(cohort.cohort, period, k + 1) <= today else None
+            for k, r in enumerate(cohort.retained)
+        ]
+
     rows = []
     for c in result.cohorts:
-        shares = [r / c.size if c.size else None for r in c.retained]
+        back = known(c)
+        shares = [None if r is None or not c.size else r / c.size for r in back]
         rows.append(
-            {
-                "cohort": c.cohort,
-                "size": c.size,
-                "retained": list(zip(c.retained, shares, strict=True)),
-            }
+            {"cohort": c.cohort, "size": c.size, "retained": list(zip(back, shares, strict=True))}
         )
-    # The size-weighted average curve over the cohorts that have reached period k.
-    curve = _weighted(result.cohorts, width)["curve"]
     chart = {
         "type": "retention",
-        "period": result.period.value,
+        "period": period.value,
         "cohorts": [c.cohort.isoformat() for c in result.cohorts],
         "sizes": [c.size for c in result.cohorts],
-        "retained": [c.retained for c in result.cohorts],
-        "curve": curve,
+        "retained": [known(c) for c in result.cohorts],
+        # the size-weighted average over the cohorts that have reached period k
+        "curve": _weighted(result.cohorts, width, known)["curve"],
         "labels": {
             "average": _("All cohorts (weighted)"),
             "cohort": _("Cohort"),
-            "period": {"day": _("day"), "week": _("week"), "month": _("month")}[
-                result.period.value
-            ],
+            "period": {"day": _("day"), "week": _("week"), "month": _("month")}[period.value],
             "retained": _("Retained"),
         },
     }
     extra: dict[str, Any] = {"width": range(1, width + 1)}
     breakdown = getattr(result, "breakdown", None)
     if breakdown:
-        lines = [{"value": value_label(b.value), **_weighted(b.cohorts, width)} for b in breakdown]
+        lines = [
+            {"value": value_label(b.value), **_weighted(b.cohorts, width, known)} for b in breakdown
+        ]
         chart["breakdown"] = lines
         extra["breakdown"] = lines
     return Insight("retention", chart, [result], rows, extra)
 
 
-def _weighted(cohorts: list[Any], width: int) -> dict[str, Any]:
-    """Cohort sizes added up and the size-weighted share back in each later period."""
+def _weighted(cohorts: list[Any], width: int, known: Any) -> dict[str, Any]:
+    """Cohort sizes added up and the size-weighted share back in each later period, over
+    the cohorts whose period k is known."""
     curve: list[float | None] = []
+    values = [(c.size, known(c)) for c in cohorts if c.size]
     for k in range(width):
-        sizes = sum(c.size for c in cohorts if k < len(c.retained) and c.size)
-        back = sum(c.retained[k] for c in cohorts if k < len(c.retained) and c.size)
-        curve.append(back / sizes if sizes else None)
+        reached = [(size, r[k]) for size, r in values if k < len(r) and r[k] is not None]
+        sizes = sum(size for size, _back in reached)
+        curve.append(sum(back for _size, back in reached) / sizes if sizes else None)
     return {"size": sum(c.size for c in cohorts), "curve": curve}
 
 

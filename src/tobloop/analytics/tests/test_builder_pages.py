@@ -249,3 +249,26 @@ def test_trends_breakdown_splits_the_first_event(owner: Client) -> None:
     )
     series = {s["name"]: s["data"] for s in chart_data(r.content.decode())["series"]}
     assert series == {"pro": [2, 0], "free": [1, 0]}
+
+
+def test_retention_leaves_periods_not_begun_empty(workspace: Any) -> None:
+    from datetime import date
+
+    from tobloop.analytics.insight_charts import retention_insight
+    from tobloop.analytics.insights.models import RetentionQuery
+
+    query = RetentionQuery.model_validate(
+        {
+            "start": "Signed Up",
+            "return": "Report Created",
+            "from": "2026-05-04",
+            "to": "2026-05-10",
+            "period": "week",
+            "periods": 2,
+        }
+    )
+    # on May 12 the week after the cohort's has begun; the one after that has not
+    insight = retention_insight(workspace, query, today=date(2026, 5, 12))
+    assert insight.chart["retained"] == [[1, None]]
+    assert insight.chart["curve"] == [1 / 3, None]
+    assert insight.rows[0]["retained"] == [(1, 1 / 3), (None, None)]

@@ -64,8 +64,9 @@
     d.retained.forEach(function (row, r) {
       width = Math.max(width, row.length);
       row.forEach(function (n, k) {
-        var share = d.sizes[r] ? n / d.sizes[r] : 0;
-        points.push([k, r, Math.round(share * 1000) / 10, n]);
+        // empty cohorts and periods that have not begun are left blank
+        if (n === null || !d.sizes[r]) return;
+        points.push([k, r, Math.round(n / d.sizes[r] * 1000) / 10, n]);
       });
     });
     var columns = [];
@@ -76,10 +77,11 @@
         return d.labels.cohort + " " + d.cohorts[r] + " (" + num(d.sizes[r]) + ")<br>" +
           "+" + (p.value[0] + 1) + " " + d.labels.period + ": " + num(p.value[3]) + " · " + pctFmt.format(p.value[2] / 100);
       } },
-      grid: { left: 90, right: 20, top: 10, bottom: 70 },
+      grid: { left: 90, right: 40, top: 10, bottom: 100 },
       xAxis: { type: "category", data: columns, name: d.labels.period, splitArea: { show: true } },
       yAxis: { type: "category", data: d.cohorts, inverse: true, splitArea: { show: true } },
-      visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
+      // colour by the share (dimension 2); dimension 3 is the count shown in the tooltip
+      visualMap: { min: 0, max: 100, dimension: 2, calculable: true, orient: "horizontal", left: "center", bottom: 0,
                    formatter: function (v) { return Math.round(v) + "%"; },
                    inRange: { color: ["#f8fafc", "#bfdbfe", "#3b82f6", "#1e3a8a"] } },
       series: [{ type: "heatmap", data: points, progressive: 0,
@@ -119,7 +121,7 @@
     d.retained.slice(d.breakdown ? d.retained.length : -6).forEach(function (row, i) {
       var r = d.retained.length - Math.min(6, d.retained.length) + i;
       series.push({ name: d.cohorts[r], type: "line", showSymbol: false, lineStyle: { width: 1, opacity: 0.6 },
-        data: row.map(function (n) { return d.sizes[r] ? n / d.sizes[r] : null; }) });
+        data: row.map(function (n) { return d.sizes[r] && n !== null ? n / d.sizes[r] : null; }) });
     });
     chart.setOption({
       color: palette,
