@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from tobloop.analytics.insights import service
 from tobloop.analytics.insights.models import (
+    ActiveQuery,
+    ActiveResult,
     FunnelQuery,
     FunnelResult,
     PathsQuery,
@@ -50,6 +52,8 @@ def run_insight(
         return retention_insight(principal, queries[0])
     if kind == "paths":
         return paths_insight(principal, queries[0])
+    if kind == "active":
+        return active_insight(principal, queries[0])
     return trends_insight(principal, queries, metric=str(body.get("metric", "users")))
 
 
@@ -223,3 +227,25 @@ def trends_insight(principal: Principal, queries: list[TrendsQuery], *, metric: 
         "labels": {"metric": labels.get(metric, metric)},
     }
     return Insight("trends", chart, results, rows, {"names": [s["name"] for s in series]})
+
+
+def active_insight(principal: Principal, query: ActiveQuery) -> Insight:
+    """DAU, WAU (7 days), MAU (30 days) per day and stickiness (DAU ÷ MAU)."""
+    result: ActiveResult = service.run_active(principal, query)
+    who = _by_label(result.by.value)
+    chart = {
+        "type": "active",
+        "dates": [p.date.isoformat() for p in result.series],
+        "dau": [p.dau for p in result.series],
+        "wau": [p.wau for p in result.series],
+        "mau": [p.mau for p in result.series],
+        "stickiness": [p.stickiness for p in result.series],
+        "labels": {
+            "dau": _("Daily active %(who)s") % {"who": who},
+            "wau": _("Weekly active %(who)s") % {"who": who},
+            "mau": _("Monthly active %(who)s") % {"who": who},
+            "stickiness": _("Stickiness (DAU ÷ MAU)"),
+        },
+    }
+    rows = [p.model_dump() for p in result.series]
+    return Insight("active", chart, [result], rows)

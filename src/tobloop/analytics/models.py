@@ -49,6 +49,7 @@ class SavedInsight(models.Model):
         RETENTION = "retention", _("Retention")
         PATHS = "paths", _("Paths")
         TRENDS = "trends", _("Trends")
+        ACTIVE = "active", _("Active users")
 
     workspace = models.ForeignKey(
         "platform.Workspace", on_delete=models.CASCADE, related_name="saved_insights"

@@ -23,6 +23,7 @@ from django.http import QueryDict
 from pydantic import BaseModel, ValidationError
 
 from tobloop.analytics.insights.models import (
+    ActiveQuery,
     FilterOp,
     FunnelQuery,
     PathsQuery,
@@ -30,7 +31,7 @@ from tobloop.analytics.insights.models import (
     TrendsQuery,
 )
 
-KINDS = ("funnel", "retention", "paths", "trends")
+KINDS = ("funnel", "retention", "paths", "trends", "active")
 MAX_STEPS = 10
 MAX_FILTERS = 20
 MAX_TREND_EVENTS = 5
@@ -41,6 +42,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "retention": RetentionQuery,
     "paths": PathsQuery,
     "trends": TrendsQuery,
+    "active": ActiveQuery,
 }
 
 
@@ -223,7 +225,26 @@ def _trends(params: QueryDict, values: dict[str, Any], today: date) -> dict[str,
     return body
 
 
-READERS = {"funnel": _funnel, "retention": _retention, "paths": _paths, "trends": _trends}
+def _active(params: QueryDict, values: dict[str, Any], today: date) -> dict[str, Any]:
+    values["event"] = _text(params, "event")
+    values["by"] = _text(params, "by", 10) or "user"
+    values["account"] = _text(params, "account")
+    body = _range(params, today, values)
+    if values["event"]:
+        body["event"] = _matcher(values["event"], [])
+    body["by"] = values["by"]
+    if values["account"]:
+        body["account"] = values["account"]
+    return body
+
+
+READERS = {
+    "funnel": _funnel,
+    "retention": _retention,
+    "paths": _paths,
+    "trends": _trends,
+    "active": _active,
+}
 
 
 def field_name(kind: str, loc: tuple[Any, ...]) -> str:
@@ -290,7 +311,13 @@ def read_form(kind: str, params: QueryDict, today: date) -> BuiltForm:
 
 
 def _submitted(kind: str, params: QueryDict) -> bool:
-    marker = {"funnel": "step", "retention": "start", "paths": "event", "trends": "interval"}
+    marker = {
+        "funnel": "step",
+        "retention": "start",
+        "paths": "event",
+        "trends": "interval",
+        "active": "by",
+    }
     return marker[kind] in params
 
 
@@ -323,6 +350,12 @@ def query_string(kind: str, body: Mapping[str, Any]) -> str:
         pairs += [("anchor", anchor), ("event", str(body.get(anchor) or ""))]
         pairs += [(k, str(body.get(k, d))) for k, d in (("depth", 4), ("top", 5), ("by", "user"))]
         pairs.append(("collapse", _flag(body, "collapse_repeats")))
+    elif kind == "active":
+        event = body.get("event")
+        pairs.append(("event", event["event"] if isinstance(event, dict) else str(event or "")))
+        pairs.append(("by", str(body.get("by", "user"))))
+        if body.get("account"):
+            pairs.append(("account", str(body["account"])))
     else:
         for e in body.get("events") or [None]:
             pairs.append(("event", e or ""))

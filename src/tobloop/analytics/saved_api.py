@@ -31,7 +31,7 @@ class Paging(Schema):
 
 
 class InsightFilter(Paging):
-    kind: Literal["funnel", "retention", "paths", "trends"] | None = None
+    kind: Literal["funnel", "retention", "paths", "trends", "active"] | None = None
 
 
 class InsightOut(Schema):

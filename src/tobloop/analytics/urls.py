@@ -11,6 +11,7 @@ urlpatterns = [
     path("w/<slug:slug>/analytics/retention/", views.retention_page, name="retention"),
     path("w/<slug:slug>/analytics/paths/", views.paths_page, name="paths"),
     path("w/<slug:slug>/analytics/trends/", views.trends_page, name="trends"),
+    path("w/<slug:slug>/analytics/active/", views.active_page, name="active"),
     path("w/<slug:slug>/analytics/account/", views.account_by_external_id, name="account"),
 ]
 urlpatterns += [

@@ -111,6 +111,7 @@ BUILDER_TITLES = {
     "retention": gettext_lazy("Retention"),
     "paths": gettext_lazy("Paths"),
     "trends": gettext_lazy("Trends"),
+    "active": gettext_lazy("Active users"),
 }
 FILTER_OPS = [
     ("eq", "="),
@@ -252,6 +253,7 @@ funnel_page = _builder("funnel")
 retention_page = _builder("retention")
 paths_page = _builder("paths")
 trends_page = _builder("trends")
+active_page = _builder("active")
 
 
 @member_view("analytics", "read")

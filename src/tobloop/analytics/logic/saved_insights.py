@@ -22,7 +22,7 @@ from tobloop.analytics.query_forms import MAX_TREND_EVENTS, MODELS, TREND_METRIC
 from tobloop.kernel.errors import ErrorDetail, InvalidInput, NotFound
 from tobloop.platform.facade import Principal, record_audit, require
 
-Kind = Literal["funnel", "retention", "paths", "trends"]
+Kind = Literal["funnel", "retention", "paths", "trends", "active"]
 MAX_DASHBOARD_INSIGHTS = 40
 
 

@@ -272,3 +272,12 @@ def test_retention_leaves_periods_not_begun_empty(workspace: Any) -> None:
     assert insight.chart["retained"] == [[1, None]]
     assert insight.chart["curve"] == [1 / 3, None]
     assert insight.rows[0]["retained"] == [(1, 1 / 3), (None, None)]
+
+
+def test_active_users_page(owner: Client) -> None:
+    r = owner.get("/w/acme/analytics/active/?from=2026-05-04&to=2026-05-05&by=user")
+    data = chart_data(r.content.decode())
+    # May 4: u1, u2; May 5: u1, u3 (and u1, u2, u3 within the 7 days ending May 5)
+    assert (data["dau"], data["wau"], data["mau"]) == ([2, 2], [2, 3], [2, 3])
+    assert data["stickiness"] == [1.0, 2 / 3]
+    assert 'data-testid="stickiness"' in r.content.decode()

@@ -177,6 +177,31 @@
     return chart;
   }
 
+  function active(el, d) {
+    var chart = echarts.init(el);
+    var L = d.labels;
+    chart.setOption({
+      color: palette,
+      tooltip: { trigger: "axis", formatter: function (ps) {
+        var i = ps[0].dataIndex;
+        return d.dates[i] + "<br>" + L.dau + ": " + num(d.dau[i]) + "<br>" + L.wau + ": " + num(d.wau[i]) +
+          "<br>" + L.mau + ": " + num(d.mau[i]) + "<br>" + L.stickiness + ": " + pct(d.stickiness[i]);
+      } },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 60, right: 60, top: 40, bottom: 30 },
+      xAxis: { type: "category", data: d.dates },
+      yAxis: [{ type: "value", axisLabel: { formatter: num } },
+              { type: "value", min: 0, axisLabel: { formatter: pct } }],
+      series: [
+        { name: L.dau, type: "line", data: d.dau, showSymbol: false },
+        { name: L.wau, type: "line", data: d.wau, showSymbol: false },
+        { name: L.mau, type: "line", data: d.mau, showSymbol: false },
+        { name: L.stickiness, type: "line", yAxisIndex: 1, data: d.stickiness, showSymbol: false, lineStyle: { type: "dashed" } }
+      ]
+    });
+    return chart;
+  }
+
   function aarrr(el, d) {
     var chart = echarts.init(el);
     var names = d.stages.map(function (s) { return s.label; });
@@ -207,7 +232,7 @@
     return chart;
   }
 
-  var DRAW = { funnel: funnel, funnel_time: funnelTime, retention: retention, curves: curves, paths: paths, trends: trends, aarrr: aarrr };
+  var DRAW = { funnel: funnel, funnel_time: funnelTime, retention: retention, curves: curves, paths: paths, trends: trends, active: active, aarrr: aarrr };
 
   function drawAll(root) {
     if (typeof echarts === "undefined") return;
