@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnalyticsConfig(AppConfig):
@@ -11,3 +12,15 @@ class AnalyticsConfig(AppConfig):
         from tobloop.platform.facade import on_workspace_deleted
 
         on_workspace_deleted(forget_workspace)
+
+        from tobloop.accounts.facade import AccountPanel, register_account_panel
+
+        register_account_panel(
+            AccountPanel(
+                key="usage",
+                url_name="analytics:account-usage",
+                order=30,
+                wide=True,
+                title=_("Product usage"),
+            )
+        )

@@ -22,6 +22,12 @@ from tobloop.analytics.logic.aarrr import (
     board_document as aarrr_document,
 )
 from tobloop.analytics.logic.account_measures import AccountActivity, account_activity
+from tobloop.analytics.logic.account_usage import (
+    AccountUsage,
+    FeatureUse,
+    account_usage,
+    register_seat_source,
+)
 from tobloop.analytics.logic.importing import import_events
 from tobloop.analytics.logic.queries import (
     count_events,
@@ -35,12 +41,14 @@ __all__ = [
     "AarrrBoard",
     "AarrrConfig",
     "AccountActivity",
+    "AccountUsage",
     "CatalogEvent",
     "CatalogProperty",
     "EventCount",
     "EventFilter",
     "EventImportReport",
     "EventStore",
+    "FeatureUse",
     "LoadResult",
     "RejectedRow",
     "RevenueFacts",
@@ -48,6 +56,7 @@ __all__ = [
     "aarrr_board",
     "aarrr_document",
     "account_activity",
+    "account_usage",
     "count_events",
     "event_catalog",
     "event_store",
@@ -57,5 +66,6 @@ __all__ = [
     "load_pending_events",
     "open_store",
     "register_revenue_source",
+    "register_seat_source",
     "save_aarrr_config",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tobloop.analytics import views
+from tobloop.analytics import usage_views, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -23,4 +23,11 @@ urlpatterns += [
 urlpatterns += [
     path("w/<slug:slug>/analytics/aarrr/", views.aarrr_page, name="aarrr"),
     path("w/<slug:slug>/analytics/aarrr/settings/", views.aarrr_settings, name="aarrr-settings"),
+]
+urlpatterns += [
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/panels/usage/",
+        usage_views.account_usage_panel,
+        name="account-usage",
+    ),
 ]
