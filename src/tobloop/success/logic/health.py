@@ -133,9 +133,9 @@ def _verdicts(workspace_id: int, evaluations: list[Evaluation], day: date) -> li
     return out
 
 
-def _store(workspace_id: int, verdicts: list[HealthVerdict], day: date) -> None:
-    """Replace the day's verdicts of these accounts (scoring twice a day keeps the last)."""
-    ids = [v.account_id for v in verdicts]
+def _store(workspace_id: int, verdicts: list[HealthVerdict], day: date, ids: list[int]) -> None:
+    """Replace the day's verdicts of the accounts ``ids`` (scoring twice a day keeps the last;
+    an account no profile applies to any more loses that day's verdict)."""
     for start in range(0, len(ids), PAGE):
         HealthVerdict.objects.for_workspace(workspace_id).filter(
             day=day, account_id__in=ids[start : start + PAGE]
@@ -186,7 +186,7 @@ def _run(
         return profile_for(profiles, a.segment, a.lifecycle_stage)
 
     verdicts = _verdicts(principal.workspace_id, evaluate(ctx, profiles, choose), day)
-    _store(principal.workspace_id, verdicts, day)
+    _store(principal.workspace_id, verdicts, day, [a.id for a in accounts])
     return verdicts
 
 

@@ -267,11 +267,14 @@ def profile_for(profiles: list[HealthProfile], segment: str, stage: str) -> Heal
     """The most specific active profile: stage and segment > stage > segment > catch-all.
 
     Among equally specific profiles the oldest (lowest id) wins, so a verdict never depends on
-    the order rows come back from the database.
+    the order rows come back from the database. A churned account is judged only by a profile
+    made for the ``churned`` stage: a lost customer's health is not news.
     """
     best: tuple[int, int] | None = None
     chosen = None
     for p in profiles:
+        if stage == "churned" and p.lifecycle_stage != "churned":
+            continue
         if (
             not p.is_active
             or p.segment not in ("", segment)

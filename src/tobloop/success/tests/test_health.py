@@ -251,3 +251,10 @@ def test_rest_api(make_workspace, client_for, api_key) -> None:
     r = c.post("/api/v1/success/health/score", {}, content_type="application/json",
                HTTP_AUTHORIZATION=f"Bearer {reader}")  # fmt: skip
     assert r.status_code == 403
+
+
+def test_a_churned_account_is_judged_only_by_a_churned_profile() -> None:
+    catch_all = HealthProfile(pk=1, name="all", is_active=True)
+    assert profile_for([catch_all], "mid", "churned") is None
+    lost = HealthProfile(pk=2, name="lost", lifecycle_stage="churned", is_active=True)
+    assert profile_for([catch_all, lost], "mid", "churned") is lost
