@@ -121,3 +121,46 @@ def test_paths_endpoint(client: Any, loaded: Any, api_key: Any) -> None:
         {"level": 1, "source": "signup", "target": "invite", "count": 1},
         {"level": 1, "source": "signup", "target": "login", "count": 1},
     ]
+
+
+def test_funnel_breakdown_by_account_field_reads_the_accounts(
+    client: Any, loaded: Any, api_key: Any
+) -> None:
+    # given acme is a Retail account; u2's events carry no account
+    from tobloop.accounts import facade as accounts
+
+    accounts.create_account(
+        loaded, accounts.AccountCreate(name="Acme", external_id="acme", industry="Retail")
+    )
+    body = {"steps": ["signup", "invite"], "from": "2026-03-09", "to": "2026-03-09",
+            "breakdown": {"kind": "account_field", "key": "industry"}}  # fmt: skip
+    # when
+    response = post(client, api_key(loaded, "read"), "funnel", body)
+    # then
+    assert response.status_code == 200, response.content
+    rows = [(r["value"], [s["count"] for s in r["steps"]]) for r in response.json()["breakdown"]]
+    assert rows == [("$none", [1, 0]), ("Retail", [1, 1])]
+    # a key that may read analytics but not accounts cannot break down by account fields
+    denied = post(client, api_key(loaded, "analytics:read"), "funnel", body)
+    assert denied.status_code == 403
+    assert "accounts:read" in denied.json()["error"]["message"]
+    unknown = post(client, api_key(loaded, "read"), "funnel",
+                   {**body, "breakdown": {"kind": "account_field", "key": "name"}})  # fmt: skip
+    assert unknown.status_code == 422
+    assert any("breakdown" in d["loc"] for d in unknown.json()["error"]["details"])
+
+
+def test_dropped_and_active_endpoints(client: Any, loaded: Any, api_key: Any) -> None:
+    key = api_key(loaded, "read")
+    body = {"steps": ["signup", "invite"], "from": "2026-03-09", "to": "2026-03-09", "step": 2}
+    response = post(client, key, "funnel/dropped", body)
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "by": "user", "step": 2, "event": "invite", "entities": ["u2"], "truncated": False,
+    }  # fmt: skip
+    bad = post(client, key, "funnel/dropped", {**body, "step": 3})
+    assert bad.status_code == 422
+    active = post(client, key, "active", {"from": "2026-03-09", "to": "2026-03-10"})
+    assert active.status_code == 200, active.content
+    assert [(p["dau"], p["mau"]) for p in active.json()["series"]] == [(2, 2), (1, 2)]
+    assert active.json()["stickiness"] == (1 + 0.5) / 2
