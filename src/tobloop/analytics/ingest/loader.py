@@ -130,10 +130,14 @@ class Loader:
 
 def _complete_lines(path: Path) -> int:
     """Newline-terminated records (a torn last line of a dead process does not count)."""
+    lines = 0
     try:
-        return path.read_bytes().count(b"\n")
+        with path.open("rb") as f:
+            while block := f.read(1 << 20):
+                lines += block.count(b"\n")
     except FileNotFoundError:
         return 0
+    return lines
 
 
 def _next_batch(paths: list[Path]) -> list[Path]:
