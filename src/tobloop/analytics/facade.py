@@ -21,6 +21,9 @@ from tobloop.analytics.logic.aarrr import (
 from tobloop.analytics.logic.aarrr import (
     board_document as aarrr_document,
 )
+from tobloop.analytics.logic.aarrr import (
+    board_frame as aarrr_frame,
+)
 from tobloop.analytics.logic.account_measures import AccountActivity, account_activity
 from tobloop.analytics.logic.account_usage import (
     AccountUsage,
@@ -55,6 +58,7 @@ __all__ = [
     "StoredEvent",
     "aarrr_board",
     "aarrr_document",
+    "aarrr_frame",
     "account_activity",
     "account_usage",
     "count_events",

@@ -374,6 +374,12 @@ def dashboards(request: HttpRequest, principal: Principal) -> HttpResponse:
     if request.method == "POST":
         if not principal.can("analytics", "write"):
             raise PermissionDenied(_("You cannot change dashboards in this workspace."))
+        raw = request.POST.get("delete_insight", "")
+        if raw.isdigit():
+            gone = saved.get_insight(principal, int(raw))
+            saved.delete_insight(principal, gone.id)
+            messages.success(request, _("Deleted the insight “%(name)s”.") % {"name": gone.name})
+            return redirect("analytics:dashboards", slug=principal.workspace.slug)
         name = request.POST.get("name", "").strip()
         if not name:
             raise InvalidInput(_("A dashboard needs a name."))

@@ -373,3 +373,11 @@ def board_document(board: AarrrBoard) -> dict[str, Any]:
         "new_paying_accounts": board.new_paying_accounts,
         "viral": dict(board.viral.__dict__),
     }
+
+
+def board_frame(board: AarrrBoard) -> Any:
+    """The stages as a pandas DataFrame indexed by stage (for notebooks and scripts)."""
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    rows = [dict(s.__dict__) for s in board.stages]
+    return pd.DataFrame(rows).set_index("stage")

@@ -91,6 +91,13 @@ def test_board_counts_nested_stages_and_flags_the_weakest(workspace: Any) -> Non
     assert (v.accounts_from_invitations, v.invited_accounts) == (1, ["acct-e"])
 
 
+def test_board_as_a_dataframe(workspace: Any) -> None:
+    paying = aarrr.RevenueFacts(paying=frozenset({"acct-a"}))
+    frame = aarrr.board_frame(aarrr.aarrr_board(workspace, *MAY, revenue=paying))
+    assert list(frame.index) == list(aarrr.STAGES)
+    assert frame.loc["activation", "count"] == 3 and bool(frame.loc["retention", "weakest"])
+
+
 def test_without_revenue_referral_follows_retention(workspace: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(aarrr, "_revenue_source", [])
     board = aarrr.aarrr_board(workspace, *MAY)

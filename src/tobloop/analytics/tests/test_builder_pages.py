@@ -169,9 +169,18 @@ def test_save_insight_onto_new_dashboard_and_render_it(owner: Client, workspace:
         },
     )
     assert r.status_code == 302
-    board = owner.get(r["Location"]).content.decode()
+    board_url = r["Location"]
+    board = owner.get(board_url).content.decode()
     assert "Growth" in board and "Activation" in board
     assert chart_data(board, "chart-0")["counts"] == [3, 1]
+    # the saved insight opens in its builder; deleting it empties the dashboard
+    insight_id = int(board.split('data-insight="')[1].split('"')[0])
+    opened = owner.get(f"/w/acme/analytics/insights/{insight_id}/")
+    assert opened.status_code == 302 and "step=Signed+Up" in opened["Location"]
+    assert chart_data(owner.get(opened["Location"]).content.decode())["counts"] == [3, 1]
+    r = owner.post("/w/acme/analytics/dashboards/", {"delete_insight": str(insight_id)})
+    assert r.status_code == 302
+    assert 'data-testid="empty-dashboard"' in owner.get(board_url).content.decode()
 
 
 def test_rest_crud_of_insights_and_dashboards(workspace: Any, api_key: Any, client: Client) -> None:
