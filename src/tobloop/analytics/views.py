@@ -149,6 +149,7 @@ def builder_context(principal: Principal, kind: str, request: HttpRequest) -> di
     """Read, validate and (when valid) run one builder page's query."""
     form = query_forms.read_form(kind, request.GET, workspace_today(principal))
     catalog = facade.event_catalog(principal)
+    _unplaced_errors_to_query(kind, form.errors)
     insight = None
     if form.valid:
         try:
@@ -203,6 +204,23 @@ def trend_event_rows(form: query_forms.BuiltForm) -> list[dict[str, Any]]:
         filled += 1 if name else 0
         rows.append({"name": name, "key": key, "error": form.errors.get(key, "") if key else ""})
     return rows
+
+
+# Form fields that show their own error on each page; any other error goes under the form.
+PLACED_ERRORS = {
+    "funnel": {"steps", "window", "by", "bd_key", "bd_top", "breakdown"},
+    "retention": {"start", "return", "period", "periods", "bd_key", "bd_top", "breakdown"},
+    "paths": {"event", "depth", "top"},
+    "trends": {"interval", "bd_key", "bd_top", "breakdown"},
+    "active": {"event", "account", "by"},
+}
+
+
+def _unplaced_errors_to_query(kind: str, errors: dict[str, str]) -> None:
+    placed = PLACED_ERRORS[kind] | {"from", "to", "query"}
+    for key in [k for k in errors if k not in placed and not k.startswith(("step_", "event_"))]:
+        message = f"{key}: {errors.pop(key)}"
+        errors["query"] = f"{errors['query']}; {message}" if "query" in errors else message
 
 
 def _with_blank(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:

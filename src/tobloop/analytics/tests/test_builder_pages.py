@@ -290,3 +290,22 @@ def test_active_users_page(owner: Client) -> None:
     assert (data["dau"], data["wau"], data["mau"]) == ([2, 2], [2, 3], [2, 3])
     assert data["stickiness"] == [1.0, 2 / 3]
     assert 'data-testid="stickiness"' in r.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/w/acme/analytics/retention/?start=Signed+Up&periods=abc", "periods"),
+        ("/w/acme/analytics/retention/?start=&period=year", "period"),
+        ("/w/acme/analytics/paths/?event=Signed+Up&depth=99&top=0", "depth"),
+        ("/w/acme/analytics/paths/?event=", "event"),
+        ("/w/acme/analytics/trends/?interval=hour&from=yesterday", "interval"),
+        ("/w/acme/analytics/active/?by=team&to=2026-13-45", "by"),
+        ("/w/acme/analytics/funnel/?step=A&step=B&by=nobody&s0_key=x&s0_op=gt&s0_value=abc", "by"),
+        ("/w/acme/analytics/paths/?event=A&by=team", "query"),
+    ],
+)
+def test_bad_input_is_shown_beside_its_field(owner: Client, url: str, field: str) -> None:
+    r = owner.get(url)
+    assert r.status_code == 200
+    assert f'data-error-for="{field}"' in r.content.decode()
