@@ -141,13 +141,20 @@ WHERE type IN ('group', 'identify') AND distinct_id <> '' AND account_id IS NOT 
 # Events stored before their user's first group call carry no account; the load that brings
 # the user's first link gives them the user's latest account (docs/decisions/0008). Later group
 # changes do not rewrite history: once linked, a user's new events carry an account already.
+# The users this load links for the first time (before LINK_USERS adds its rows): only their
+# events can still lack an account. The load is one transaction, so a replay finds the same.
+NEW_LINKS = """
+CREATE OR REPLACE TEMP TABLE new_links AS
+SELECT f.workspace_id, f.distinct_id FROM (
+    SELECT DISTINCT workspace_id, distinct_id FROM fresh
+    WHERE type IN ('group', 'identify') AND distinct_id <> '' AND account_id IS NOT NULL) AS f
+ANTI JOIN user_accounts AS u
+  ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
+"""
 LINKED_USERS = """
 CREATE OR REPLACE TEMP TABLE linked_users AS
 SELECT workspace_id, distinct_id, arg_max(account_id, timestamp) AS account_id
-FROM user_accounts SEMI JOIN (
-    SELECT DISTINCT workspace_id, distinct_id FROM fresh
-    WHERE type IN ('group', 'identify') AND distinct_id <> '' AND account_id IS NOT NULL) AS f
-  USING (workspace_id, distinct_id)
+FROM user_accounts SEMI JOIN new_links USING (workspace_id, distinct_id)
 GROUP BY workspace_id, distinct_id
 """
 REATTRIBUTE = """
@@ -349,16 +356,17 @@ class DuckDBStore(EventStore):
             if profiles:
                 on_profiles([profile_row(r) for r in profiles])
         if stored:
+            con.execute(NEW_LINKS)
             con.execute(LINK_USERS)
-            con.execute(LINKED_USERS)
-            if _scalar(con, "SELECT count(*) FROM linked_users"):
+            if _scalar(con, "SELECT count(*) FROM new_links"):
+                con.execute(LINKED_USERS)
                 con.execute(REATTRIBUTE)
             con.execute(INSERT_EVENTS)
             con.execute(CATALOG_EVENTS)
             con.execute(CATALOG_PROPERTIES)
         con.execute(
             "DROP VIEW IF EXISTS fresh; DROP TABLE IF EXISTS fresh_rows; "
-            "DROP TABLE IF EXISTS linked_users; "
+            "DROP TABLE IF EXISTS linked_users; DROP TABLE IF EXISTS new_links; "
             "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging"
         )
         return LoadResult(rows=rows, stored=stored, duplicates=rows - stored)
