@@ -173,6 +173,8 @@ def test_save_insight_onto_new_dashboard_and_render_it(owner: Client, workspace:
     board = owner.get(board_url).content.decode()
     assert "Growth" in board and "Activation" in board
     assert chart_data(board, "chart-0")["counts"] == [3, 1]
+    r = owner.post(board_url, {"action": "rename", "name": "Growth 2026"})
+    assert r.status_code == 302 and "Growth 2026" in owner.get(board_url).content.decode()
     # the saved insight opens in its builder; deleting it empties the dashboard
     insight_id = int(board.split('data-insight="')[1].split('"')[0])
     opened = owner.get(f"/w/acme/analytics/insights/{insight_id}/")
@@ -309,3 +311,12 @@ def test_bad_input_is_shown_beside_its_field(owner: Client, url: str, field: str
     r = owner.get(url)
     assert r.status_code == 200
     assert f'data-error-for="{field}"' in r.content.decode()
+
+
+def test_pages_in_chinese_keep_numbers_and_language(owner: Client, settings: Any) -> None:
+    owner.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = owner.get(FUNNEL).content.decode()
+    assert '<html lang="zh-hans">' in html  # charts.js formats numbers for this language
+    assert "66.7%" in html
+    for page in ("retention", "paths", "trends", "active", "aarrr", "aarrr/settings", "dashboards"):
+        assert owner.get(f"/w/acme/analytics/{page}/").status_code == 200, page
