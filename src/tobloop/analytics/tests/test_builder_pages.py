@@ -320,3 +320,15 @@ def test_pages_in_chinese_keep_numbers_and_language(owner: Client, settings: Any
     assert "66.7%" in html
     for page in ("retention", "paths", "trends", "active", "aarrr", "aarrr/settings", "dashboards"):
         assert owner.get(f"/w/acme/analytics/{page}/").status_code == 200, page
+
+
+def test_account_link_opens_the_account_page(owner: Client, workspace: Any) -> None:
+    from tobloop.accounts import facade as accounts
+
+    made = accounts.create_account(
+        workspace, accounts.AccountCreate(name="Two", external_id="acct-2")
+    )
+    accounts.create_account(workspace, accounts.AccountCreate(name="acct-2 lookalike"))
+    r = owner.get("/w/acme/analytics/account/?id=acct-2")
+    assert r.status_code == 302 and r["Location"] == f"/w/acme/accounts/{made.id}/"
+    assert owner.get("/w/acme/analytics/account/?id=acct-9").status_code == 404
