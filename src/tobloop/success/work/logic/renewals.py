@@ -28,6 +28,7 @@ from tobloop.success.work.logic.sources import (
     Revenue,
     Usage,
     health_by_account,
+    name_terms,
     revenue_by_account,
     usage_by_account,
 )
@@ -140,9 +141,11 @@ def renewals(
     last = as_of + timedelta(days=within)
     due: dict[int, list[RenewalTerm]] = defaultdict(list)
     for account_id, rev in revenue.items():
-        for term in rev.renewals:
-            if term.term_months >= min_term_months and term.renewal_date <= last:
-                due[account_id].append(term)
+        terms = [
+            t for t in rev.renewals if t.term_months >= min_term_months and t.renewal_date <= last
+        ]
+        if terms:
+            due[account_id] = name_terms(principal, terms)
     rows = _rows(principal, due, revenue, as_of)
     if forecast_class:
         rows = [r for r in rows if r.forecast == forecast_class]

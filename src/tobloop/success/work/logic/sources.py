@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from tobloop.accounts.facade import AccountView
 from tobloop.analytics.facade import account_activity
 from tobloop.platform.facade import Principal
-from tobloop.revenue.facade import SubscriptionView, list_plans, list_subscriptions
-from tobloop.success import facade as success
+from tobloop.revenue.facade import SubscriptionTerms, get_subscription, subscription_terms
 
 BASELINE_WEEKS = 4  # the usage baseline is the mean weekly active users of the 4 weeks before
 HEALTH_DAYS = 120  # how far back health verdicts are read for drops and turns to red
-SUBSCRIPTION_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,7 @@ class RenewalTerm:
     term_months: int
     mrr: Decimal
     seats: int | None
+    started: date  # the start of the current unbroken run of the subscription
 
 
 @dataclass
@@ -94,73 +93,67 @@ def next_term_end(anchor: date, term_months: int, as_of: date) -> date:
 
 
 def subscription_position(
-    sub: SubscriptionView, plan_terms: dict[str, int], as_of: date
+    sub: SubscriptionTerms, as_of: date
 ) -> tuple[bool, Decimal, int | None, RenewalTerm | None]:
     """(active on as_of, MRR on as_of, seats on as_of, renewal) of one subscription.
 
-    The term anchor is the latest start or reactivation on or before ``as_of``; the term length
-    is the billing interval (last one set, else the plan's, else one month).
+    The term anchor is the start of the unbroken run of MRR segments that covers ``as_of``
+    (the subscription's start, or its latest reactivation after a gap); the term length is the
+    latest billing interval set on or before ``as_of`` (one month when none was set).
     """
-    segment = next(
-        (s for s in sub.segments if s.start <= as_of and (s.end is None or as_of < s.end)), None
+    segments = sorted(sub.segments, key=lambda seg: seg[0])
+    current = next(
+        (i for i, (s, e, _m) in enumerate(segments) if s <= as_of and (e is None or as_of < e)),
+        None,
     )
-    if segment is None:
+    if current is None:
         return False, Decimal("0"), None, None
-    changes = [c for c in sub.changes if c.effective <= as_of]
-    anchor = next(
-        (c.effective for c in reversed(changes) if c.event in {"start", "reactivate"}), None
+    anchor_index = current
+    while anchor_index > 0 and segments[anchor_index - 1][1] == segments[anchor_index][0]:
+        anchor_index -= 1
+    anchor = segments[anchor_index][0]
+    mrr = segments[current][2]
+    quantity = next((q for d, q in reversed(sub.quantities) if d <= as_of), None)
+    term = next((n for d, n in reversed(sub.intervals) if d <= as_of), 1)
+    renewal = RenewalTerm(
+        subscription_id=sub.subscription_id,
+        external_id="",
+        account_id=sub.account_id,
+        renewal_date=next_term_end(anchor, term, as_of),
+        term_months=term,
+        mrr=mrr,
+        seats=quantity,
+        started=anchor,
     )
-    quantity = next((c.quantity for c in reversed(changes) if c.quantity is not None), None)
-    term = next((c.interval_months for c in reversed(changes) if c.interval_months), None)
-    if term is None:
-        plan = next((c.plan for c in reversed(changes) if c.plan), None)
-        term = plan_terms.get(plan or "", 1)
-    renewal = None
-    if anchor is not None:
-        renewal = RenewalTerm(
-            subscription_id=sub.id,
-            external_id=sub.external_id,
-            account_id=sub.account_id,
-            renewal_date=next_term_end(anchor, term, as_of),
-            term_months=term,
-            mrr=segment.mrr,
-            seats=quantity,
-        )
-    return True, segment.mrr, quantity, renewal
-
-
-def first_start(sub: SubscriptionView, as_of: date) -> date | None:
-    return next(
-        (c.effective for c in sub.changes if c.effective <= as_of and c.event == "start"), None
-    )
+    return True, mrr, quantity, renewal
 
 
 def revenue_by_account(principal: Principal, as_of: date) -> dict[int, Revenue]:
-    """Seats, MRR and renewal terms of every account with a subscription active on as_of."""
+    """Seats, MRR and renewal terms of every account with a subscription active on as_of,
+    from the revenue facade's bulk read (three queries for the whole workspace)."""
     if not principal.can("revenue", "read"):
         return {}
-    plan_terms = {p.external_id: p.interval_months for p in list_plans(principal)}
     out: dict[int, Revenue] = defaultdict(Revenue)
-    offset = 0
-    while True:
-        page = list_subscriptions(principal, limit=SUBSCRIPTION_PAGE, offset=offset)
-        for sub in page.items:
-            active, mrr, seats, renewal = subscription_position(sub, plan_terms, as_of)
-            if not active:
-                continue
-            rev = out[sub.account_id]
-            rev.mrr += mrr
-            if seats is not None:
-                rev.seats = (rev.seats or 0) + seats
-            if renewal is not None:
-                rev.renewals.append(renewal)
-            anchor = first_start(sub, as_of)
-            if anchor is not None and (rev.started is None or anchor < rev.started):
-                rev.started = anchor
-        offset += SUBSCRIPTION_PAGE
-        if offset >= page.count or not page.items:
-            break
+    for sub in subscription_terms(principal):
+        active, mrr, seats, renewal = subscription_position(sub, as_of)
+        if not active or renewal is None:
+            continue
+        rev = out[sub.account_id]
+        rev.mrr += mrr
+        if seats is not None:
+            rev.seats = (rev.seats or 0) + seats
+        rev.renewals.append(renewal)
+        if rev.started is None or renewal.started < rev.started:
+            rev.started = renewal.started
     return dict(out)
+
+
+def name_terms(principal: Principal, terms: Sequence[RenewalTerm]) -> list[RenewalTerm]:
+    """The same terms with their subscriptions' external ids (one read per subscription)."""
+    return [
+        replace(t, external_id=get_subscription(principal, t.subscription_id).external_id)
+        for t in terms
+    ]
 
 
 def usage_by_account(principal: Principal, as_of: date) -> dict[str, Usage]:
@@ -190,16 +183,31 @@ def usage_by_account(principal: Principal, as_of: date) -> dict[str, Usage]:
 def health_by_account(
     principal: Principal, accounts: Sequence[AccountView], as_of: date
 ) -> dict[int, list[tuple[date, str]]]:
-    """Daily health colours on or before as_of, newest first, per account (success facade)."""
+    """Daily health colours on or before as_of (the last ``HEALTH_DAYS``), newest first, per
+    account — one query for the whole batch.
+
+    The success facade answers one account at a time (``account_health``); a playbook run
+    reads thousands, so this reads the verdict rows of the same Django module in bulk
+    (read-only: the colour after any CSM override, as the facade shows it).
+    """
     if not principal.can("success", "read"):
         return {}
-    out: dict[int, list[tuple[date, str]]] = {}
-    for account in accounts:
-        history = success.account_health(principal, account.id, days=HEALTH_DAYS).history
-        days = [(v.day, v.color) for v in history if v.day <= as_of]
-        if days:
-            out[account.id] = days
-    return out
+    from tobloop.success.models import HealthVerdict
+
+    out: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    rows = (
+        HealthVerdict.objects.for_workspace(principal.workspace_id)
+        .filter(
+            account_id__in=[a.id for a in accounts],
+            day__lte=as_of,
+            day__gt=as_of - timedelta(days=HEALTH_DAYS),
+        )
+        .order_by("account_id", "-day")
+        .values_list("account_id", "day", "color")
+    )
+    for account_id, day, color in rows:
+        out[account_id].append((day, color))
+    return dict(out)
 
 
 def now_utc() -> datetime:

@@ -125,8 +125,8 @@ def renewal_due(facts: Facts, params: dict[str, Any], as_of: date, lower: int = 
         if lower < left <= days:
             return Hit(
                 term.renewal_date.isoformat(),
-                f"Subscription {term.external_id} renews on {term.renewal_date.isoformat()}, "
-                f"in {left} days (window {days} days).",
+                f"A {term.term_months}-month term (ARR {term.mrr * 12:.2f}) renews on "
+                f"{term.renewal_date.isoformat()}, in {left} days (window {days} days).",
             )
     return None
 

@@ -214,7 +214,7 @@ def test_health_drop_by_levels(owner):  # type: ignore[no-untyped-def]
 
 
 def test_renewal_window_bounds(owner):  # type: ignore[no-untyped-def]
-    term = RenewalTerm(1, "s", 1, AS_OF + timedelta(days=60), 12, Decimal(1), 5)
+    term = RenewalTerm(1, "s", 1, AS_OF + timedelta(days=60), 12, Decimal(1), 5, date(2025, 1, 1))
     facts = _facts(owner, revenue=Revenue(renewals=[term]))
     assert renewal_due(facts, {"days": 60}, AS_OF, lower=30) is not None  # 60 is inside (30, 60]
     assert renewal_due(facts, {"days": 90}, AS_OF, lower=60) is None
