@@ -410,6 +410,11 @@ def bulk_import(n: int, work: Path) -> dict[str, Any]:
         raise RuntimeError(run.stderr[-3000:])
     report = json.loads(run.stdout)
     peak_kb = int(next(x for x in run.stderr.splitlines() if "Maximum resident" in x).split()[-1])
+    cpu_s = sum(
+        float(x.split()[-1])
+        for x in run.stderr.splitlines()
+        if x.strip().startswith(("User time", "System time"))
+    )
     con = duckdb.connect(config={"threads": 2})
     t = time.monotonic()
     con.execute(
@@ -427,6 +432,9 @@ def bulk_import(n: int, work: Path) -> dict[str, Any]:
         "seconds": round(elapsed, 1),
         "events_per_s": round(n / elapsed),
         "peak_rss_mib": round(peak_kb / 1024),
+        # CPU time of the import process (all its threads): less sensitive than the elapsed
+        # time to other work on the machine.
+        "cpu_s_per_million": round(cpu_s / (n / 1e6), 2),
         "floor_read_ndjson_events_per_s": round(n / floor),
     }
 

@@ -3,11 +3,13 @@
 Every line is checked exactly as ``/v1/batch`` checks a message (history mode: a time is
 required and taken as is). Two paths store the same events:
 
-- **bulk**: DuckDB reads the whole file with its own JSON reader and checks every line in SQL;
-  when every line passes (and every line has a ``messageId``), the events are loaded in one
-  statement, without Python touching each line;
-- **line by line**: otherwise the file is read in Python, each invalid line reported with its
-  line number, field, value and reason, and the valid ones loaded.
+- **bulk**: the file is taken in parts of about BULK_BYTES (cut at line ends, copied by the
+  kernel); DuckDB reads a part with its own JSON reader and checks every line in SQL; when
+  every line passes (and every line has a ``messageId``), the part is loaded in one
+  transaction, without Python touching each line;
+- **line by line**: otherwise (a line fails a check, or the JSON reader refuses one) the part
+  is read in Python, each invalid line reported with its line number in the file, field,
+  value and reason, and the valid ones loaded.
 
 Re-importing a file stores nothing twice (events are deduplicated by ``messageId``).
 """
