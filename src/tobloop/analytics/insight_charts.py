@@ -28,6 +28,7 @@ from tobloop.analytics.insights.models import (
     TrendsResult,
 )
 from tobloop.analytics.insights.periods import add_periods
+from tobloop.analytics.templatetags.analytics_ui import duration_text
 from tobloop.platform.contracts import Principal
 
 
@@ -55,6 +56,12 @@ def run_insight(
     if kind == "active":
         return active_insight(principal, queries[0])
     return trends_insight(principal, queries, metric=str(body.get("metric", "users")))
+
+
+def _bucket_label(low: int, high: int | None) -> str:
+    if high is None:
+        return f"≥ {duration_text(low)}"
+    return f"{duration_text(low)} – {duration_text(high)}"
 
 
 def value_label(value: str) -> str:
@@ -121,6 +128,13 @@ def funnel_insight(principal: Principal, query: FunnelQuery) -> Insight:
     timing = getattr(result, "time_to_convert", None)
     if timing:
         extra["time_to_convert"] = timing
+        last = timing[-1]
+        chart["time_to_convert"] = {
+            "step": f"{last.step}. {last.event}",
+            "buckets": [_bucket_label(b.min_seconds, b.max_seconds) for b in last.histogram],
+            "counts": [b.count for b in last.histogram],
+            "labels": {"count": _by_label(result.by.value)},
+        }
     return Insight("funnel", chart, [result], rows, extra)
 
 

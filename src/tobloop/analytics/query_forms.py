@@ -220,6 +220,9 @@ def _trends(params: QueryDict, values: dict[str, Any], today: date) -> dict[str,
     body["interval"] = values["interval"]
     body["events"] = [e for e in events if e] or [None]
     body["metric"] = values["metric"]
+    values["account"] = _text(params, "account")
+    if values["account"] and supports("trends", "account"):
+        body["account"] = values["account"]
     if breakdown := _breakdown(params, values, "trends"):
         body["breakdown"] = breakdown
     return body
@@ -361,6 +364,8 @@ def query_string(kind: str, body: Mapping[str, Any]) -> str:
             pairs.append(("event", e or ""))
         pairs += [("interval", str(body.get("interval", "day")))]
         pairs += [("metric", str(body.get("metric", "users")))]
+        if body.get("account"):
+            pairs.append(("account", str(body["account"])))
     bd = body.get("breakdown")
     if isinstance(bd, dict):
         pairs += [("bd_kind", str(bd.get("kind", ""))), ("bd_key", str(bd.get("key", "")))]

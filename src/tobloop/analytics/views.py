@@ -211,7 +211,7 @@ PLACED_ERRORS = {
     "funnel": {"steps", "window", "by", "bd_key", "bd_top", "breakdown"},
     "retention": {"start", "return", "period", "periods", "bd_key", "bd_top", "breakdown"},
     "paths": {"event", "depth", "top"},
-    "trends": {"interval", "bd_key", "bd_top", "breakdown"},
+    "trends": {"interval", "account", "bd_key", "bd_top", "breakdown"},
     "active": {"event", "account", "by"},
 }
 

@@ -332,3 +332,15 @@ def test_account_link_opens_the_account_page(owner: Client, workspace: Any) -> N
     r = owner.get("/w/acme/analytics/account/?id=acct-2")
     assert r.status_code == 302 and r["Location"] == f"/w/acme/accounts/{made.id}/"
     assert owner.get("/w/acme/analytics/account/?id=acct-9").status_code == 404
+
+
+def test_time_to_convert_and_trends_of_one_account(owner: Client) -> None:
+    html = owner.get(FUNNEL + "&time_to_convert=1").content.decode()
+    ttc = chart_data(html)["time_to_convert"]
+    assert ttc["step"] == "3. Invite Sent" and sum(ttc["counts"]) == 1  # u1 only
+    assert 'data-testid="time-to-convert"' in html
+    r = owner.get(
+        "/w/acme/analytics/trends/?event=Signed+Up&interval=week&metric=users"
+        "&from=2026-05-04&to=2026-05-17&account=acct-1"
+    )
+    assert chart_data(r.content.decode())["series"][0]["data"] == [2, 0]  # u1, u2 of acct-1

@@ -107,6 +107,20 @@
     return chart;
   }
 
+  function timeToConvert(el, d) {
+    var chart = echarts.init(el);
+    var t = d.time_to_convert;
+    chart.setOption({
+      color: palette,
+      tooltip: { trigger: "axis", valueFormatter: num },
+      grid: { left: 60, right: 20, top: 20, bottom: 50 },
+      xAxis: { type: "category", data: t.buckets, axisLabel: { interval: 0, rotate: t.buckets.length > 6 ? 30 : 0 } },
+      yAxis: { type: "value", name: t.labels.count, axisLabel: { formatter: num } },
+      series: [{ type: "bar", data: t.counts, barMaxWidth: 50 }]
+    });
+    return chart;
+  }
+
   function curves(el, d) {
     var chart = echarts.init(el);
     var width = 0;
@@ -232,7 +246,7 @@
     return chart;
   }
 
-  var DRAW = { funnel: funnel, funnel_time: funnelTime, retention: retention, curves: curves, paths: paths, trends: trends, active: active, aarrr: aarrr };
+  var DRAW = { funnel: funnel, funnel_time: funnelTime, ttc: timeToConvert, retention: retention, curves: curves, paths: paths, trends: trends, active: active, aarrr: aarrr };
 
   function drawAll(root) {
     if (typeof echarts === "undefined") return;
