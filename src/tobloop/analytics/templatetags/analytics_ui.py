@@ -47,5 +47,12 @@ def duration_text(seconds: Any) -> str:
     if value < 3600:
         return _("%(n)s min") % {"n": number_format(round(value / 60), use_l10n=True)}
     if value < 86400:
-        return _("%(n)s h") % {"n": number_format(round(value / 3600, 1), 1, use_l10n=True)}
-    return _("%(n)s d") % {"n": number_format(round(value / 86400, 1), 1, use_l10n=True)}
+        return _("%(n)s h") % {"n": _one_place(value / 3600)}
+    return _("%(n)s d") % {"n": _one_place(value / 86400)}
+
+
+def _one_place(value: float) -> str:
+    """One decimal, none when it is 0: ``1.5``, ``2``."""
+    rounded = round(value, 1)
+    places = 0 if rounded == int(rounded) else 1
+    return number_format(rounded, places, use_l10n=True)

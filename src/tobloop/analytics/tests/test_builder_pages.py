@@ -344,3 +344,17 @@ def test_time_to_convert_and_trends_of_one_account(owner: Client) -> None:
         "&from=2026-05-04&to=2026-05-17&account=acct-1"
     )
     assert chart_data(r.content.decode())["series"][0]["data"] == [2, 0]  # u1, u2 of acct-1
+
+
+def test_number_filters() -> None:
+    from tobloop.analytics.templatetags.analytics_ui import duration_text, pct
+
+    assert [duration_text(x) for x in (5, 90, 3600, 5400, 86400, None)] == [
+        "5 s",
+        "2 min",
+        "1 h",
+        "1.5 h",
+        "1 d",
+        "—",
+    ]
+    assert (pct(2 / 3), pct(0.0005), pct(None)) == ("66.7%", "0.1%", "—")
