@@ -343,3 +343,35 @@ def test_events_before_the_first_group_call_are_attributed_when_it_arrives(
     # The same user id in another workspace is not touched.
     assert [e.account_id for e in store.all_events(2)] == [None]
     assert store.count(EventFilter(1, account_id="acme")).count == 4  # 3 tracks, the group
+
+
+@pytest.mark.parametrize("step", ["REATTRIBUTE", "INSERT_EVENTS", "CATALOG_EVENTS"])
+@pytest.mark.parametrize("url", ["duckdb://", "chdb://"])
+def test_a_load_killed_around_the_re_attribution_is_replayed_to_the_same_result(
+    url: str, step: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ClickHouse has no transactions: a crash during the re-attribution, or after it (before
+    or after the load's events went in), leaves part of the load done; the replay must end
+    where an uninterrupted load ends. DuckDB rolls the whole load back."""
+    from tobloop.analytics.store import clickhouse_store, duckdb_store
+
+    store = open_store(url, tmp_path)
+    before = tmp_path / "before.ndjson"
+    before.write_bytes(records([_track("ann", 1, 1), _track("ann", 2, 2)]))
+    linking = tmp_path / "linking.ndjson"
+    linking.write_bytes(records([_group("ann", "acme", 3), _track("ann", 3, 4)]))
+    store.load([before])
+    module: Any = duckdb_store if url == "duckdb://" else clickhouse_store
+    crash = "SELECT error('killed')" if url == "duckdb://" else "SELECT throwIf(1, 'killed')"
+    monkeypatch.setattr(module, step, crash)
+    with pytest.raises(Exception, match="killed"):
+        store.load([linking])
+    monkeypatch.undo()
+    store.load([linking])  # the replay
+    assert {e.message_id: e.account_id for e in store.all_events(1)} == {
+        "ann-t1": "acme",
+        "ann-t2": "acme",
+        "ann-g-acme": "acme",
+        "ann-t3": "acme",
+    }
+    assert store.load([linking]).stored == 0
