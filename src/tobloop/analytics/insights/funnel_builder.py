@@ -14,6 +14,11 @@ Shape (one pass, no self-joins; the events table is sorted by workspace, user an
    for them: ``c[s] >= occ(j, s)``, the number of steps among j+1…s named like step s.
 4. the entities that reached each step are counted.
 
+Breakdowns and conversion over time carry, per entity, its *anchor* (the first step-1 event in
+the range, with its breakdown value) through steps 2–3 and group the final count by it; time to
+convert doubles the fold state: ``f[k + i]`` is the moment the chain of ``f[i]`` reached step i.
+Neither changes the statement of a plain funnel.
+
 The count test of step 3 is exact whenever steps that share an event name also share their
 filters (or the tied events are not needed by two such steps at once); DESIGN.md's oracle
 tests cover both engines against a search over every choice of events.
