@@ -12,7 +12,7 @@
 3. times one scoring run of the whole workspace as ``tobloop health score`` does it (load
    accounts, contacts and revenue, one usage query per window, judge, explain changes, store a
    verdict per account) — the first run of a day and a second one that replaces it;
-4. times the back-test of every profile over twelve monthly snapshots.
+4. times the back-test of every profile over a year of monthly snapshots (13).
 
 Peak memory is the high-water mark of the process's resident set while a step runs, minus
 the resident set when it started (sampled every 2 ms from /proc/self/statm).
@@ -142,7 +142,7 @@ def main() -> int:
     summary = first.run(lambda: facade.score_workspace(principal))
     again = Measured("score every account again (replaces the day)")
     again.run(lambda: facade.score_workspace(principal))
-    backtest = Measured("back-test 3 profiles × 12 monthly snapshots")
+    backtest = Measured("back-test 3 profiles × 13 monthly snapshots (a year)")
     reports = backtest.run(lambda: facade.backtest_health(principal))
     steps += [first, again, backtest]
 

@@ -130,12 +130,13 @@ def replay(
     *,
     book: RevenueBook,
     facts: dict[int, list[tuple[date, dict[str, Any]]]],
+    usage_cache: dict[Any, Any] | None = None,
 ) -> list[Evaluation]:
     """The profile's verdicts as of ``day`` for the accounts paying then (nothing stored)."""
     paying = [a for a in accounts if book.mrr(a.id, day) > 0 and profile.segment in ("", a.segment)]
     ctx = MeasureContext(
         principal=principal, as_of=day, accounts=paying, replay=True, revenue=book,
-        recorded_facts=facts,
+        recorded_facts=facts, usage_cache={} if usage_cache is None else usage_cache,
     )  # fmt: skip
     return evaluate(ctx, [profile], lambda _a: profile)
 
@@ -176,19 +177,28 @@ def backtest_profile(
     end: date | None = None,
     step: Literal["month", "week"] = "month",
     horizon: int = HORIZON_DAYS,
+    shared: dict[str, Any] | None = None,
 ) -> BacktestReport:
+    """Back-test one profile; ``shared`` carries accounts, revenue and usage between the
+    profiles of one run (loaded once, every query scoped to the same day and workspace)."""
     from tobloop.success.logic.health import all_accounts, today_for
 
     require(principal.scopes, "success", "read")
     start, end = _window(today_for(principal), start, end, horizon)
-    accounts = all_accounts(principal)
-    book = load_revenue_book(principal)
+    shared = {} if shared is None else shared
+    if "accounts" not in shared:
+        shared["accounts"] = all_accounts(principal)
+        shared["book"] = load_revenue_book(principal)
+        shared["usage"] = {}
+    accounts, book = shared["accounts"], shared["book"]
     facts = _recorded_facts(principal.workspace_id, end)
     obs: list[Observation] = []
     rows = []
     for day in snapshot_days(start, end, step):
         mine = []
-        for e in replay(principal, profile, accounts, day, book=book, facts=facts):
+        usage = shared["usage"].setdefault(day, {})
+        for e in replay(principal, profile, accounts, day, book=book, facts=facts,
+                        usage_cache=usage):  # fmt: skip
             risk = 100 - (e.score if e.score is not None else 50.0)
             if profile.kind != "score":
                 risk = RISK_OF_COLOR[e.color]
@@ -258,7 +268,10 @@ def run_backtest(
             raise NotFound(f"no health profile named {profile!r}", code="health_profile_not_found")
     else:
         chosen = list(qs.filter(is_active=True))
+    shared: dict[str, Any] = {}
     return [
-        backtest_profile(principal, p, start=start, end=end, step=step, horizon=horizon)
+        backtest_profile(
+            principal, p, start=start, end=end, step=step, horizon=horizon, shared=shared
+        )
         for p in chosen
     ]

@@ -59,6 +59,11 @@ class MeasureContext:
     replay: bool = False
     revenue: RevenueBook | None = None
     recorded_facts: dict[int, list[tuple[date, dict[str, Any]]]] | None = None
+    # Usage as the analytics facade answered it, by (start, end, key events); a back-test
+    # shares it between the profiles it replays on the same day.
+    usage_cache: dict[tuple[date, date, tuple[str, ...]], dict[str, Any]] = field(
+        default_factory=dict
+    )
     _activity: dict[tuple[date, date, tuple[str, ...]], dict[int, Any]] = field(
         default_factory=dict
     )
@@ -71,7 +76,11 @@ class MeasureContext:
         end = min(end, self.as_of + timedelta(days=1))
         key = (start, end, tuple(sorted(events)))
         if key not in self._activity:
-            by_key = account_activity(self.principal, start=start, end=end, key_events=key[2])
+            if key not in self.usage_cache:
+                self.usage_cache[key] = account_activity(
+                    self.principal, start=start, end=end, key_events=key[2]
+                )
+            by_key = self.usage_cache[key]
             self._activity[key] = {
                 a.id: by_key[k] for a in self.accounts if (k := account_key(a)) in by_key
             }
