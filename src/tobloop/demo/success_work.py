@@ -87,6 +87,25 @@ def _complete_some(rng: random.Random, principal: Principal) -> None:
                                "Handled in the weekly account review.")  # fmt: skip
 
 
+def _backdate(rng: random.Random, principal: Principal, first_run: date, today: date) -> None:
+    """Demo only: give the rows made just now the dates a real history would have — tasks of
+    the first run opened that day and closed some days later, notes spread over two months."""
+    from tobloop.success.work.models import Note, Task
+
+    ws = principal.workspace_id
+    opened = datetime.combine(first_run, time(9, 0), tzinfo=UTC)
+    Task.objects.for_workspace(ws).update(created_at=opened)
+    span = max(1, (today - first_run).days - 1)
+    for task in Task.objects.for_workspace(ws).exclude(closed_at=None):
+        task.closed_at = opened + timedelta(days=rng.randint(0, span), hours=rng.randint(1, 8))
+        task.save(update_fields=["closed_at"])
+    for note in Note.objects.for_workspace(ws):
+        note.created_at = datetime.combine(
+            today - timedelta(days=rng.randint(1, 60)), time(rng.randint(8, 18), 0), tzinfo=UTC
+        )
+        note.save(update_fields=["created_at"])
+
+
 def install_demo_success_work(principal: Principal, today: date, seed: int = 42) -> None:
     """Run after the demo's revenue, events and health are in place."""
     rng = random.Random(seed + 11)
@@ -100,7 +119,9 @@ def install_demo_success_work(principal: Principal, today: date, seed: int = 42)
     for account in rng.sample(everyone, k=min(len(everyone), max(3, len(everyone) // 12))):
         sentiment, body = rng.choice(NOTES)
         work.add_note(principal, account.id, body, sentiment)
-    work.run_playbooks(principal, today - timedelta(days=21), keep_firings=False)
+    first_run = today - timedelta(days=21)
+    work.run_playbooks(principal, first_run, keep_firings=False)
     work.create_endpoint(principal, url=DEMO_WEBHOOK, events=["task.created", "task.completed"])
     _complete_some(rng, principal)
+    _backdate(rng, principal, first_run, today)
     work.run_playbooks(principal, today, keep_firings=False)
