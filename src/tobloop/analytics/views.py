@@ -374,7 +374,27 @@ def render_saved(principal: Principal, insight: saved.InsightView, n: int) -> di
     return tile
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def _tile_summary(answer: insight_charts.Insight) -> str:
+    """One line under a dashboard chart: the figure a reader looks for first."""
+    chart = answer.chart
+    if answer.kind == "retention" and chart.get("curve"):
+        return _("Back in the first period after: %(share)s of all cohorts") % {
+            "share": _share(chart["curve"][0])
+        }
+    if answer.kind == "trends" and chart.get("dates"):
+        parts = [f"{s['name']}: {s['data'][-1]:,}" for s in chart["series"]]
+        return _("Latest period (%(day)s): %(values)s") % {
+            "day": chart["dates"][-1],
+            "values": ", ".join(parts),
+        }
+    if answer.kind == "active" and answer.results:
+        return _("Stickiness (DAU ÷ MAU): %(share)s") % {
+            "share": _share(answer.results[0].stickiness)
+        }
     if answer.kind == "funnel" and answer.rows:
         last = answer.rows[-1]
         conv = "—" if last["conversion"] is None else f"{last['conversion'] * 100:.1f}%"
@@ -560,10 +580,24 @@ def aarrr_page(request: HttpRequest, principal: Principal) -> HttpResponse:
             "board": board,
             "stages": stages,
             "weakest_label": STAGE_LABELS.get(board.weakest or "", "") if board else "",
+            "funnel_query": _aarrr_funnel_query(principal, start, end) if board else "",
             "chart_json": chart,
             "can_write": principal.can("analytics", "write"),
         },
     )
+
+
+def _aarrr_funnel_query(principal: Principal, start: date, end: date) -> str:
+    """The mapped events in stage order as a funnel by account over the period (window: the
+    period, at most 90 days), to look at the same accounts step by step."""
+    config = facade.get_aarrr_config(principal)
+    steps = [config.event_of(s) for s in ("acquisition", "activation", "retention", "referral")]
+    steps = [e for e in steps if e]
+    if len(steps) < 2:
+        return ""
+    days = min((end - start).days + 1, 90)
+    body = {"from": start.isoformat(), "to": end.isoformat(), "steps": steps}
+    return query_forms.query_string("funnel", {**body, "window": f"{days}d", "by": "account"})
 
 
 def _settings_form(config: Any) -> list[dict[str, Any]]:

@@ -198,6 +198,13 @@ def test_rest_board_and_pages(workspace: Any, api_key: Any, client: Client) -> N
     client.login(username="acme-owner", password="pw")
     page = client.get("/w/acme/analytics/aarrr/?from=2026-05-01&to=2026-05-31").content.decode()
     assert 'data-testid="weakest-link"' in page and 'id="aarrr-data"' in page
+    link = page.split('data-testid="aarrr-funnel-link"')[0].rsplit('href="', 1)[1].split('"')[0]
+    funnel = client.get(link.replace("&amp;", "&")).content.decode()
+    # Signed Up → Report Created → Dashboard Viewed → Invite Sent by account, May, 31-day window:
+    # a, b, c, d (signs up again on May 12, after its other events) and e; then a, b, e; then
+    # a and e send invites
+    counts = [c.split("<")[0] for c in funnel.split('data-testid="step-count">')[1:]]
+    assert counts == ["5", "3", "3", "2"]
     r = client.post(
         "/w/acme/analytics/aarrr/settings/",
         {"acquisition_event": "Signed Up", "activation_target": "150"},

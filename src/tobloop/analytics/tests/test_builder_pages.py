@@ -358,3 +358,25 @@ def test_number_filters() -> None:
         "—",
     ]
     assert (pct(2 / 3), pct(0.0005), pct(None)) == ("66.7%", "0.1%", "—")
+
+
+def test_dashboard_tiles_of_every_kind(owner: Client, workspace: Any) -> None:
+    from tobloop.analytics.logic import saved_insights as saved
+
+    period = {"from": "2026-05-04", "to": "2026-05-17"}
+    queries = {
+        "retention": {**period, "start": "Signed Up", "return": "Report Created", "periods": 1},
+        "trends": {**period, "interval": "week", "events": ["Signed Up"], "metric": "users"},
+        "paths": {**period, "start": "Signed Up"},
+        "active": {**period},
+    }
+    ids = [
+        saved.create_insight(workspace, saved.InsightIn(name=k, kind=k, query=q)).id  # type: ignore[arg-type]
+        for k, q in queries.items()
+    ]
+    board = saved.create_dashboard(workspace, saved.DashboardIn(name="All", insights=ids))
+    html = owner.get(f"/w/acme/analytics/dashboards/{board.id}/").content.decode()
+    assert html.count('data-testid="tile"') == 4 and "notice error" not in html
+    assert "33.3% of all cohorts" in html  # 1 of the 3 who signed up the week of May 4
+    assert "Latest period (2026-05-11): Signed Up: 0" in html
+    assert chart_data(html, "chart-3")["dau"][0] == 2
