@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from tobloop.accounts.facade import get_account
+from tobloop.accounts.facade import get_account, read_upload
 from tobloop.kernel.errors import InvalidInput, NotFound
 from tobloop.platform.contracts import Principal
 from tobloop.platform.facade import require
@@ -199,13 +199,22 @@ def renewals_page(request: HttpRequest, principal: Principal) -> HttpResponse:
 
 @member_view("success", "read")
 def nps_page(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """Workspace NPS/CSAT, the trend and the latest answers; POST a CSV file to import."""
+    report = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise InvalidInput(_("Choose a CSV file to import."))
+        raw, mapping = read_upload(upload, None)
+        report = facade.import_answers(principal, raw, filename=upload.name or "", mapping=mapping)
     summary = facade.nps_summary(principal)
     answers, count = facade.list_answers(principal, limit=50)
     return render(
         request,
         "success_work/nps.html",
-        {**_common(principal), "summary": summary, "answers": answers, "count": count},
-    )
+        {**_common(principal), "summary": summary, "answers": answers, "count": count,
+         "report": report},
+    )  # fmt: skip
 
 
 @member_view("platform", "admin")

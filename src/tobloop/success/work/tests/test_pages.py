@@ -87,3 +87,14 @@ def test_a_viewer_sees_but_cannot_change(world, add_member, client):  # type: ig
     r = client.post(f"/w/pages/success/tasks/{task.pk}/complete/", {"outcome": "saved"})
     assert r.status_code == 403
     assert client.get("/w/pages/settings/webhooks/").status_code == 403
+
+
+def test_nps_page_imports_a_csv(world):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _owner, _accounts, client = world
+    csv = b"account,score,date\nmido,10,2026-11-10\nmido,4,2026-11-11\nlargo,15,2026-11-11\n"
+    r = client.post("/w/pages/success/nps/", {"file": SimpleUploadedFile("n.csv", csv)})
+    html = r.content.decode()
+    assert r.status_code == 200 and "3 rows: 2 created, 0 updated, 1 rejected." in html
+    assert "Row 4, score" in html
