@@ -352,8 +352,8 @@ def _details(exc: Any) -> list[dict[str, Any]]:
 register_revenue(app, import_app)
 register_events(app, import_app)
 register_insights(app)
-register_success_work(app, import_app)
 register_aarrr(app)
+register_success_work(app, import_app)
 
 
 def main() -> None:

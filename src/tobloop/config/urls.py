@@ -25,6 +25,6 @@ urlpatterns = [
     path("", include("tobloop.revenue.urls")),
     path("", include("tobloop.revenue.overview_urls")),
     path("", include("tobloop.platform.urls")),
-    path("", include("tobloop.success.work.urls")),
     path("", include("tobloop.success.urls")),
+    path("", include("tobloop.success.work.urls")),
 ]
