@@ -97,12 +97,14 @@ DELETE FROM staging USING deleted_workspaces AS d
 WHERE staging.workspace_id = d.workspace_id AND staging.received_at <= d.deleted_at
 """
 
-# Keys of this load already stored, and keys repeated inside it. The IN subquery hashes the
-# (small) load, not the whole events table.
+# Keys of this load already stored, and keys repeated inside it. The IN subqueries hash the
+# (small) load, not the whole events table; the workspace condition lets DuckDB skip the row
+# groups of other workspaces (loads are inserted sorted by workspace).
 DUPLICATE_KEYS = """
 CREATE OR REPLACE TEMP TABLE duplicate_keys AS
 SELECT DISTINCT workspace_id, dedupe_key, true AS stored FROM events
-WHERE dedupe_key IN (SELECT dedupe_key FROM staging)
+WHERE workspace_id IN (SELECT DISTINCT workspace_id FROM staging)
+  AND dedupe_key IN (SELECT dedupe_key FROM staging)
 UNION ALL
 SELECT workspace_id, dedupe_key, false AS stored FROM staging
 GROUP BY workspace_id, dedupe_key HAVING count(*) > 1
