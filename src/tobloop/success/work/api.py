@@ -11,7 +11,7 @@ from ninja import Body, Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from tobloop.accounts.facade import read_upload
-from tobloop.kernel.errors import InvalidInput
+from tobloop.kernel.errors import ErrorDetail, InvalidInput
 from tobloop.platform.contracts import Principal
 from tobloop.success.work import facade
 
@@ -336,16 +336,10 @@ def record_nps(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[An
     if errors and not (created or updated):
         raise InvalidInput(
             "no answer is valid",
-            details=[facade_detail(r) for r in rejected],
+            details=[ErrorDetail(d.loc, d.msg) for d in errors],
         )
     return Status(201 if created else 200, {"created": created, "updated": updated,
                                             "rejected": rejected})  # fmt: skip
-
-
-def facade_detail(r: dict[str, Any]) -> Any:
-    from tobloop.kernel.errors import ErrorDetail
-
-    return ErrorDetail((r["index"], *r["loc"]), r["msg"])
 
 
 @router.get("/nps", response=NpsList, summary="NPS/CSAT answers")
