@@ -249,5 +249,47 @@ def backtest(
         )
 
 
+@health_app.command("churn-model")
+def churn_model(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First snapshot day (default: a year before --to).")
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help="Last snapshot day (default and latest: 90 days ago)."),
+    ] = None,
+    step: Annotated[str, typer.Option("--step", help="month or week.")] = "month",
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit the workspace's own churn model on its replayed health measures (P-DATA-6)."""
+    from tobloop.cli.runtime import setup_django
+
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    if step not in ("month", "week"):
+        raise typer.BadParameter("month or week", param_hint="--step")
+    setup_django()
+    from tobloop.kernel.errors import TobloopError
+    from tobloop.success import facade
+
+    try:
+        with err_console.status("Replaying snapshots and fitting the churn model…"):
+            evaluation = facade.evaluate_workspace_churn_model(
+                _principal(workspace, as_json), start=start, end=end,
+                step="week" if step == "week" else "month",
+            )  # fmt: skip
+    except TobloopError as exc:
+        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+    if as_json:
+        emit_json(dataclasses.asdict(evaluation))
+        return
+    v = evaluation.validation
+    out_console.print(
+        f"{evaluation.n} account snapshots, {evaluation.positives} churned within 90 days; "
+        f"{v.chosen_model} validated {v.method}: ROC AUC {_num(evaluation.roc_auc)}, "
+        f"PR AUC {_num(evaluation.pr_auc)} on {v.test_rows} rows ({v.test_positives} churned)"
+    )
+
+
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"

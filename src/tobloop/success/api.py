@@ -276,3 +276,31 @@ def replace_profile(request: HttpRequest, profile_id: int, payload: facade.Healt
 def delete_profile(request: HttpRequest, profile_id: int) -> Status[Any]:
     facade.delete_health_profile(_principal(request), profile_id)
     return Status(204, None)
+
+
+class ChurnModelQuery(Schema):
+    from_: date | None = Field(None, alias="from", description="first snapshot day")
+    to: date | None = Field(None, description="last snapshot day")
+    step: Literal["month", "week"] = "month"
+
+
+class ChurnModelOut(Schema):
+    n: int
+    positives: int
+    roc_auc: float | None
+    pr_auc: float | None
+    brier: float | None
+    calibration: list[dict[str, Any]]
+    validation: dict[str, Any]
+    explanation: dict[str, str]
+
+
+@router.get(
+    "/success/health/churn-model", response=ChurnModelOut, summary="The workspace's churn model"
+)
+def churn_model(request: HttpRequest, query: Query[ChurnModelQuery]) -> Any:
+    """Fit a churn model on the replayed health measures and validate it out of time (P-DATA-6)."""
+    evaluation = facade.evaluate_workspace_churn_model(
+        _principal(request), start=query.from_, end=query.to, step=query.step
+    )
+    return asdict(evaluation)

@@ -28,6 +28,7 @@ from tobloop.success.logic.health import (
 )
 from tobloop.success.logic.health_backtest import BacktestReport
 from tobloop.success.logic.health_backtest import run_backtest as backtest_health
+from tobloop.success.logic.health_churn_model import evaluate_workspace_churn_model
 from tobloop.success.logic.health_overrides import (
     OverrideIn,
     clear_health_override,
@@ -87,6 +88,7 @@ __all__ = [
     "create_health_profile",
     "delete_health_profile",
     "evaluate_churn_csv",
+    "evaluate_workspace_churn_model",
     "install_default_health_profile",
     "list_health_overrides",
     "list_health_profiles",

@@ -97,3 +97,25 @@ def test_backtest_refuses_snapshots_without_a_complete_outcome(world: Any) -> No
     assert exc.value.details[0].loc == ("from",)
     with pytest.raises(NotFound):
         run_backtest(principal, profile="Nope")
+
+
+def test_churn_model_table_is_the_replayed_measures_and_the_outcome(world: Any) -> None:
+    from tobloop.success.logic.health_churn_model import churn_training_table
+
+    principal, ids = world
+    assert not revenue.import_subscriptions(principal, LATER_SUBSCRIPTIONS).rejected
+    raw, rows = churn_training_table(principal, start=AS_OF, end=AS_OF)
+    lines = raw.decode().splitlines()
+    assert rows == 2 and lines[0] == (
+        "account,snapshot,segment,usage_trend,active_users,days_since_last_activity,"
+        "seat_utilization,mrr_change,contraction,days_to_renewal,decision_maker_known,"
+        "contacts_count,churned"
+    )
+    # As of May 10 (see test_measures); contact facts were never recorded: blank. A1 cancels
+    # on May 20 (churned within 90 days), A2 stays.
+    assert lines[1] == f"{ids['A1']},2026-05-10,unknown,-0.25,2.0,1.0,0.25,-0.2,0.2,22.0,,,1"
+    assert lines[2] == f"{ids['A2']},2026-05-10,unknown,-1.0,0.0,70.0,0.0,0.0,0.0,36.0,,,0"
+    # Two rows of one period cannot be validated: null figures and the reason, not an error.
+    evaluation = facade.evaluate_workspace_churn_model(principal, start=AS_OF, end=AS_OF)
+    assert (evaluation.n, evaluation.positives, evaluation.roc_auc) == (2, 1, None)
+    assert evaluation.validation.selected_on.startswith("not enough history")
