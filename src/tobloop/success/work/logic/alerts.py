@@ -42,6 +42,7 @@ from tobloop.success.work.models import (
 EVENT_TYPES = (
     "task.created",
     "task.completed",
+    "task.escalated",
     "inapp.message",
     "partner.referral",
     "nps.received",

@@ -352,7 +352,7 @@ def escalate_overdue(principal: Principal, as_of: date) -> int:
         Task.objects.for_workspace(principal.workspace_id)
         .filter(status=TaskStatus.OPEN, due__lt=as_of)
         .exclude(escalation_path=[])
-        .select_related("playbook")
+        .select_related("playbook", "account")
     )
     for task in qs:
         config = (task.playbook.actions if task.playbook else {}).get("dedicated_team", {})
@@ -362,6 +362,10 @@ def escalate_overdue(principal: Principal, as_of: date) -> int:
         if level > task.escalation_level:
             task.escalation_level = level
             task.save(update_fields=["escalation_level", "updated_at"])
+            payload = task_payload(task, task.account.name)
+            payload["escalated_to"] = str(task.escalation_path[level - 1])
+            payload["escalation_level"] = level
+            alerts.enqueue(principal.workspace_id, "task.escalated", payload)
             moved += 1
     return moved
 

@@ -142,3 +142,20 @@ def test_unsubscribed_events_make_no_delivery(make_workspace, receiver):  # type
     _red_mid_account(owner)
     facade.run_playbooks(owner, AS_OF)
     assert facade.list_deliveries(owner)[1] == 0
+
+
+def test_an_escalation_is_sent_to_the_webhook(make_workspace, receiver):  # type: ignore[no-untyped-def]
+    owner = make_workspace("esc")
+    facade.create_endpoint(owner, url=receiver.url + "/ok", events=["task.escalated"])
+    a = account(owner, "Giant", "large")
+    verdict(owner, a.id, AS_OF, "red")
+    facade.run_playbooks(owner, AS_OF)  # due in 3 days
+    facade.run_playbooks(owner, AS_OF + timedelta(days=4))  # 1 day overdue → level 1
+
+    facade.deliver_due(workspace_id=owner.workspace_id)
+
+    [call] = receiver.calls
+    data = json.loads(call["body"])["data"]
+    assert (data["account_id"], data["escalation_level"], data["escalated_to"]) == (
+        a.id, 1, "Account team lead",
+    )  # fmt: skip
