@@ -150,14 +150,33 @@ def playbooks_run(request: HttpRequest, principal: Principal) -> HttpResponse:
     return redirect("success_work:worklist", slug=principal.workspace.slug)
 
 
+def _posted_params(request: HttpRequest) -> dict[str, float]:
+    """``param-NAME`` fields of the playbook form as numbers; a clear error names the field."""
+    params: dict[str, float] = {}
+    for name in request.POST:
+        if not name.startswith("param-"):
+            continue
+        field, raw = name.removeprefix("param-"), request.POST.get(name, "")
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise InvalidInput(
+                _("%(field)s: %(value)s is not a number") % {"field": field, "value": raw}
+            ) from None
+        params[field] = int(value) if value.is_integer() else value
+    return params
+
+
 @member_view("success", "read")
 def playbooks_page(request: HttpRequest, principal: Principal) -> HttpResponse:
     """The playbooks and their per-tier actions; POST ``key`` + ``is_active`` switches one."""
     if request.method == "POST":
         require(principal.scopes, "success", "write")
-        facade.update_playbook(
-            principal, request.POST.get("key", ""), is_active=request.POST.get("is_active") == "1"
-        )
+        key = request.POST.get("key", "")
+        if "is_active" in request.POST:
+            facade.update_playbook(principal, key, is_active=request.POST["is_active"] == "1")
+        else:
+            facade.update_playbook(principal, key, params=_posted_params(request))
         return redirect("success_work:playbooks", slug=principal.workspace.slug)
     return render(
         request,

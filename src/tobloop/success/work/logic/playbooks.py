@@ -17,6 +17,7 @@ task closed for an occurrence is not reopened until the trigger fires for a new 
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -155,7 +156,12 @@ def update_playbook(
         if unknown:
             raise InvalidInput(f"unknown parameter(s) for {p.trigger}: {', '.join(unknown)}")
         for name, value in params.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 raise InvalidInput(f"parameter {name} must be a number ≥ 0")
         p.params = {**p.params, **params}
     if actions is not None:

@@ -98,3 +98,18 @@ def test_nps_page_imports_a_csv(world):  # type: ignore[no-untyped-def]
     html = r.content.decode()
     assert r.status_code == 200 and "3 rows: 2 created, 0 updated, 1 rejected." in html
     assert "Row 4, score" in html
+
+
+def test_playbook_parameters_are_changed_on_the_page(world):  # type: ignore[no-untyped-def]
+    owner, _accounts, client = world
+    r = client.post("/w/pages/success/playbooks/", {"key": "usage-drop", "param-percent": "40",
+                                                    "param-min_baseline": "5"})  # fmt: skip
+    assert r.status_code == 302
+    usage = next(p for p in facade.list_playbooks(owner) if p.key == "usage-drop")
+    assert usage.params == {"percent": 40, "min_baseline": 5}
+    bad = client.post("/w/pages/success/playbooks/", {"key": "usage-drop", "param-percent": "x"})
+    assert bad.status_code == 422 and "percent" in bad.content.decode()
+    unknown = client.post("/w/pages/success/playbooks/", {"key": "usage-drop", "param-days": "3"})
+    assert unknown.status_code == 422 and "days" in unknown.content.decode()
+    nan = client.post("/w/pages/success/playbooks/", {"key": "usage-drop", "param-percent": "nan"})
+    assert nan.status_code == 422
