@@ -71,25 +71,16 @@ _NOT_TEXT = r"^[\[{]|^(true|false)$|^-?[0-9]+([.][0-9]*)?([eE][-+]?[0-9]+)$|^-?[
 _NOT_STRING = r"^[\[{]|^(true|false)$|^-?[0-9]"
 
 
-# Only a value starting with one of these characters can match _NOT_TEXT or _NOT_STRING:
-# the usual ids and names skip the regular expression.
-_SUSPECT_FIRST = "[{tf-0123456789"
-
-
-def _plain(col: str) -> str:
-    return f"NOT contains('{_SUSPECT_FIRST}', left({col}, 1))"
-
-
 def _id_ok(col: str) -> str:
     return (
-        f"({col} IS NULL OR (({_plain(col)} OR NOT regexp_matches({col}, '{_NOT_TEXT}')) "
+        f"({col} IS NULL OR (NOT regexp_matches({col}, '{_NOT_TEXT}') "
         f"AND length({col}) <= {segment.MAX_ID_LENGTH}))"
     )
 
 
 def _text_ok(col: str) -> str:
     """A value the line-by-line path takes only as a JSON string."""
-    return f"({col} IS NULL OR {_plain(col)} OR NOT regexp_matches({col}, '{_NOT_STRING}'))"
+    return f"({col} IS NULL OR NOT regexp_matches({col}, '{_NOT_STRING}'))"
 
 
 def _obj_ok(col: str) -> str:
