@@ -33,6 +33,7 @@ from tobloop.platform.admin_scoping import WorkspaceScopedAdmin
 from tobloop.platform.models import ApiKey, AuditEvent, Workspace
 from tobloop.revenue import facade as revenue
 from tobloop.success import facade as success
+from tobloop.success.work import facade as success_work
 
 SECRET = "BETA-SECRET"  # in every name of B's rows: a response that contains it leaked B's data
 JSON = "application/json"
@@ -55,6 +56,8 @@ class Tenants:
     b_subscription: int  # a subscription of beta
     b_insight: int  # a saved analytics insight of beta
     b_dashboard: int  # an analytics dashboard of beta
+    b_task: int  # a success task of beta
+    b_endpoint: int  # a webhook endpoint of beta
 
 
 @pytest.fixture
@@ -111,6 +114,15 @@ def tenants(make_workspace, add_member) -> Tenants:
     b_dashboard = saved_insights.create_dashboard(
         b, saved_insights.DashboardIn(name=f"{SECRET} board", insights=[b_insight.id])
     )
+    b_task = success_work.create_task(
+        b,
+        success_work.TaskCreate(
+            account=b_account.id, kind="risk", title=f"{SECRET} task", trigger="beta"
+        ),
+    )
+    b_endpoint = success_work.create_endpoint(
+        b, url="https://beta.example.com/hook", events=["task.created"]
+    ).endpoint
     return Tenants(
         a=a,
         b=b,
@@ -127,6 +139,8 @@ def tenants(make_workspace, add_member) -> Tenants:
         b_subscription=b_subscription.id,
         b_insight=b_insight.id,
         b_dashboard=b_dashboard.id,
+        b_task=b_task.id,
+        b_endpoint=b_endpoint.id,
     )
 
 
@@ -183,12 +197,17 @@ FOREIGN_IDS = {
     "subscription_id": lambda t: t.b_subscription,
     "insight_id": lambda t: t.b_insight,
     "dashboard_id": lambda t: t.b_dashboard,
+    "task_id": lambda t: t.b_task,
+    "endpoint_id": lambda t: t.b_endpoint,
+    "key": lambda t: "health-red",  # a playbook key: every workspace has its own of that name
 }
 # Operations that answer something other than 404 for B's identifiers, with the reason. They
 # must still leave B unchanged and show nothing of B.
 NOT_404 = {
     # Users are global to an installation; an admin of A may invite any user by name into A.
     ("PUT", "/api/v1/members/{username}"): {200},
+    # Playbook keys are per workspace (the defaults exist in every one): A changes its own.
+    ("PATCH", "/api/v1/success/playbooks/{key}"): {200},
 }
 
 
