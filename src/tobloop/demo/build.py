@@ -23,7 +23,7 @@ from tobloop.platform import facade as platform
 from tobloop.platform.models import Workspace
 
 DEMO_SLUG = "demo"
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 # Product events per account by default (200,000 for the 1,000 accounts of the default demo);
 # `tobloop demo --events 5000000` builds the full-size one.
 DEMO_EVENTS_PER_ACCOUNT = 200
