@@ -43,7 +43,14 @@ def main(base: str) -> None:
         page.goto(f"{base}/w/demo/accounts/?risk_flag=no_decision_maker&segment=mid")
         page.locator("[data-testid=accounts-table] td.name a").first.click()
         page.wait_for_url("**/w/demo/accounts/*/")
+        # The panels of other modules (usage, health, timeline, NPS) load after the page.
+        page.wait_for_function("!document.querySelector('[data-panel] .loading')")
+        page.wait_for_timeout(1200)  # chart animations
         page.screenshot(path=HERE / "account.png", full_page=True)
+        page.goto(f"{base}/w/demo/success/health/")
+        page.screenshot(path=HERE / "health.png")
+        page.goto(f"{base}/w/demo/success/worklist/")
+        page.screenshot(path=HERE / "worklist.png")
         browser.close()
 
 
