@@ -126,3 +126,73 @@ class HealthOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.color} until {self.until}"
+
+
+class ChurnModelRun(models.Model):
+    """One training of the workspace's churn risk model (P-DATA-6): its out-of-time figures,
+    the features it used and the fitted, calibrated model (pickled by the server only)."""
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="churn_model_runs"
+    )
+    trained_at = models.DateTimeField()
+    trained_by = models.CharField(max_length=150)
+    status = models.CharField(max_length=12)  # "trained" or "too_little" (metrics null)
+    reason = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    features = models.JSONField(default=list, blank=True)
+    model = models.BinaryField(null=True, blank=True)
+    pooled = models.BooleanField(default=False)
+    pooled_rows = models.PositiveIntegerField(default=0)
+    pooled_workspaces = models.PositiveIntegerField(default=0)
+    scored_on = models.DateField(null=True, blank=True)
+
+    objects = WorkspaceManager["ChurnModelRun"]()
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "trained_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.trained_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class ChurnRiskScore(models.Model):
+    """An account's calibrated churn probability and top drivers under one model run."""
+
+    workspace = models.ForeignKey(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="churn_risk_scores"
+    )
+    run = models.ForeignKey(ChurnModelRun, on_delete=models.CASCADE, related_name="scores")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="churn_risk_scores"
+    )
+    probability = models.FloatField()
+    drivers = models.JSONField(default=list, blank=True)
+
+    objects = WorkspaceManager["ChurnRiskScore"]()
+
+    class Meta:
+        ordering = ["-probability", "account_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "account"], name="uniq_churn_risk_score")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.probability:.2f}"
+
+
+class ChurnPooling(models.Model):
+    """The workspace's opt-in to pooled churn training; every change is also audited."""
+
+    workspace = models.OneToOneField(
+        "platform.Workspace", on_delete=models.CASCADE, related_name="churn_pooling"
+    )
+    enabled = models.BooleanField(default=False)
+    changed_by = models.CharField(max_length=150)
+    changed_at = models.DateTimeField()
+
+    objects = WorkspaceManager["ChurnPooling"]()
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} pooling {'on' if self.enabled else 'off'}"
