@@ -11,6 +11,7 @@ import typer
 
 from tobloop.cli.aarrr import register as register_aarrr
 from tobloop.cli.churn import churn_app
+from tobloop.cli.churn_risk import register as register_churn_risk
 from tobloop.cli.events import register as register_events
 from tobloop.cli.health import health_app
 from tobloop.cli.insights import register as register_insights
@@ -43,6 +44,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(import_app, name="import")
 app.add_typer(churn_app, name="churn")
+register_churn_risk(churn_app)
 app.add_typer(health_app, name="health")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -82,7 +84,7 @@ def demo(
     events: Annotated[
         int | None,
         typer.Option(
-            help="Product events (default: 200 per account; the full demo: 5000000).", min=0
+            help="Product events (default: 5000 per account, 5,000,000 for 1,000 accounts).", min=0
         ),
     ] = None,
     no_serve: Annotated[

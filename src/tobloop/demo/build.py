@@ -24,9 +24,9 @@ from tobloop.platform.models import Workspace
 
 DEMO_SLUG = "demo"
 DEMO_VERSION = 3
-# Product events per account by default (200,000 for the 1,000 accounts of the default demo);
-# `tobloop demo --events 5000000` builds the full-size one.
-DEMO_EVENTS_PER_ACCOUNT = 200
+# Product events per account by default: 5 million for the 1,000 accounts of the default demo
+# (about two minutes to build); `tobloop demo --events 200000` builds a lighter one.
+DEMO_EVENTS_PER_ACCOUNT = 5000
 CHUNK = 250
 
 
