@@ -119,12 +119,28 @@ def daily(as_json: JsonOpt = False) -> None:
 
     with err_console.status("Scoring account health in every workspace…"):
         runs = facade.run_daily_health()
+    with err_console.status("Retraining churn models older than TOBLOOP_CHURN_RETRAIN_DAYS…"):
+        trained = facade.retrain_stale_workspaces()
     if as_json:
-        emit_json({"workspaces": [{"workspace": s, **dataclasses.asdict(r)} for s, r in runs]})
+        emit_json(
+            {
+                "workspaces": [{"workspace": s, **dataclasses.asdict(r)} for s, r in runs],
+                "churn_models": [
+                    {"workspace": s, "id": v.id, "status": v.status, "roc_auc": v.roc_auc,
+                     "pr_auc": v.pr_auc, "reason": v.reason}
+                    for s, v in trained
+                ],
+            }
+        )  # fmt: skip
         return
     for slug, r in runs:
         out_console.print(
             f"{slug} {r.day}: {r.scored} scored — {r.red} red, {r.yellow} yellow, {r.green} green"
+        )
+    for slug, v in trained:
+        out_console.print(
+            f"{slug}: churn model retrained ({v.status}) — ROC AUC {_num(v.roc_auc)}, "
+            f"PR AUC {_num(v.pr_auc)}{f'; {v.reason}' if v.reason else ''}"
         )
 
 

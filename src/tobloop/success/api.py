@@ -304,3 +304,105 @@ def churn_model(request: HttpRequest, query: Query[ChurnModelQuery]) -> Any:
         _principal(request), start=query.from_, end=query.to, step=query.step
     )
     return asdict(evaluation)
+
+
+class RiskQuery(Schema):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class DriverOut(Schema):
+    column: str
+    label: str
+    value: str
+    effect: float
+    text: str
+
+
+class AccountRiskOut(Schema):
+    account_id: int
+    account_name: str
+    probability: float
+    drivers: list[DriverOut]
+    run_id: int
+    scored_on: date | None
+
+
+class RiskList(Schema):
+    items: list[AccountRiskOut]
+    count: int
+    run_id: int | None
+    trained_at: datetime | None
+
+
+class ChurnRunOut(Schema):
+    id: int
+    trained_at: datetime
+    trained_by: str
+    status: str
+    reason: str
+    n: int
+    positives: int
+    roc_auc: float | None
+    pr_auc: float | None
+    brier: float | None
+    calibration: list[dict[str, Any]]
+    validation: dict[str, Any]
+    explanation: dict[str, str]
+    calibration_method: str
+    features: list[str]
+    pooled: bool
+    pooled_rows: int
+    pooled_workspaces: int
+    scored_on: date | None
+    scored_accounts: int
+
+
+class ChurnStatusOut(Schema):
+    model: ChurnRunOut | None
+    pooling: bool
+
+
+class PoolingIn(Schema):
+    enabled: bool
+
+
+class PoolingOut(Schema):
+    enabled: bool
+    changed_by: str
+    changed_at: datetime | None
+
+
+@router.get("/success/churn-risk", response=RiskList, summary="Accounts by churn risk")
+def churn_risk(request: HttpRequest, query: Query[RiskQuery]) -> Any:
+    """Calibrated churn probability and top drivers per account, riskiest first (latest model)."""
+    page = facade.churn_risk_list(_principal(request), limit=query.limit, offset=query.offset)
+    return asdict(page)
+
+
+@router.get("/success/churn-risk/model", response=ChurnStatusOut, summary="The churn risk model")
+def churn_risk_model(request: HttpRequest) -> Any:
+    """The latest training: out-of-time ROC AUC, PR AUC, calibration table (null if untrained)."""
+    principal = _principal(request)
+    run = facade.churn_model_status(principal)
+    return {
+        "model": None if run is None else asdict(run),
+        "pooling": facade.get_pooling(principal).enabled,
+    }
+
+
+@router.post("/success/churn-risk/train", response=ChurnRunOut, summary="Retrain the churn model")
+def churn_risk_train(request: HttpRequest) -> Any:
+    """Train on every labelled snapshot, validate out of time, calibrate, score the accounts."""
+    return asdict(facade.train_churn_model(_principal(request)))
+
+
+@router.get("/success/churn-risk/pooling", response=PoolingOut, summary="Churn data pooling")
+def churn_pooling(request: HttpRequest) -> Any:
+    return asdict(facade.get_pooling(_principal(request)))
+
+
+@router.put("/success/churn-risk/pooling", response=PoolingOut, summary="Opt in or out of pooling")
+def set_churn_pooling(request: HttpRequest, payload: PoolingIn) -> Any:
+    """Share anonymised churn data for pooled training (owners and admins; audited)."""
+    return asdict(facade.set_pooling(_principal(request), payload.enabled))

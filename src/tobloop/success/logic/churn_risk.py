@@ -590,3 +590,15 @@ def retrain_if_stale(
     if run is not None and now - run.trained_at < timedelta(days=days):
         return None
     return train_churn_model(principal)
+
+
+def retrain_stale_workspaces() -> list[tuple[str, ChurnRunView]]:
+    """The daily job's churn step: retrain in every workspace whose model is stale."""
+    from tobloop.platform.facade import list_workspaces, system_principal
+
+    out = []
+    for ws in list_workspaces():
+        view = retrain_if_stale(system_principal(ws.slug, "churn-daily"))
+        if view is not None:
+            out.append((ws.slug, view))
+    return out
