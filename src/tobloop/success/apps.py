@@ -19,3 +19,12 @@ class SuccessConfig(AppConfig):
                 title=_("Health"),
             )
         )
+        register_account_panel(
+            AccountPanel(
+                key="churn-risk",
+                url_name="success:account-churn",
+                order=21,
+                wide=True,
+                title=_("Churn risk"),
+            )
+        )

@@ -5,6 +5,14 @@ from tobloop.success import views
 app_name = "success"
 urlpatterns = [
     path("w/<slug:slug>/success/health/", views.health_list, name="list"),
+    path("w/<slug:slug>/success/churn-risk/", views.churn_page, name="churn-risk"),
+    path("w/<slug:slug>/success/churn-risk/train/", views.churn_train, name="churn-train"),
+    path("w/<slug:slug>/success/churn-risk/pooling/", views.churn_pooling, name="churn-pooling"),
+    path(
+        "w/<slug:slug>/accounts/<int:pk>/panels/churn-risk/",
+        views.account_churn_panel,
+        name="account-churn",
+    ),
     path("w/<slug:slug>/settings/health/", views.profiles_page, name="health-profiles"),
     path(
         "w/<slug:slug>/settings/health/<int:pk>/active/",

@@ -264,3 +264,59 @@ def account_override_clear(request: HttpRequest, principal: Principal, pk: int) 
         return HttpResponseNotAllowed(["POST"])
     facade.clear_health_override(principal, pk)
     return _panel(request, principal, pk)
+
+
+@member_view("success", "read")
+def churn_page(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """The churn risk model: its card (out-of-time figures, reliability diagram) and accounts
+    by calibrated churn probability with their drivers."""
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    run = facade.churn_model_status(principal)
+    risks = facade.churn_risk_list(principal, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    chart = None
+    if run is not None and run.calibration:
+        chart = {
+            "bins": [
+                {"predicted": b["predicted"], "observed": b["observed"], "count": b["count"],
+                 "lower": b["lower"], "upper": b["upper"]}
+                for b in run.calibration
+            ],
+            "labels": {"predicted": _("Mean predicted probability"),
+                       "observed": _("Observed churn rate"), "ideal": _("Perfect calibration")},
+        }  # fmt: skip
+    context = _common(
+        principal, nav_active="success", run=run, risks=risks, chart=chart, page=page,
+        pages=max(1, (risks.count + PAGE_SIZE - 1) // PAGE_SIZE),
+        pooling=facade.get_pooling(principal),
+        message=request.GET.get("done", ""),
+    )  # fmt: skip
+    return render(request, "success/churn_risk.html", context)
+
+
+@member_view("success", "write")
+def churn_train(request: HttpRequest, principal: Principal) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    facade.train_churn_model(principal)
+    return redirect(f"{request.path.rsplit('train/', 1)[0]}?done=trained")
+
+
+@member_view("success", "read")
+def churn_pooling(request: HttpRequest, principal: Principal) -> HttpResponse:
+    """Opt in to or out of pooled training; set_pooling refuses anyone but owners/admins."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    facade.set_pooling(principal, request.POST.get("enabled") == "1")
+    return redirect(f"{request.path.rsplit('pooling/', 1)[0]}?done=pooling")
+
+
+@member_view("success", "read")
+def account_churn_panel(request: HttpRequest, principal: Principal, pk: int) -> HttpResponse:
+    """The account page's churn risk panel: probability and drivers under the latest model."""
+    get_account(principal, pk)  # 404 for another workspace's account
+    risk = facade.account_churn_risk(principal, pk)
+    run = facade.churn_model_status(principal)
+    return render(request, "success/_account_churn.html", {"risk": risk, "run": run})
