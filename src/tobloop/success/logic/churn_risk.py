@@ -392,7 +392,7 @@ def train_churn_model(
     run.model = pickle.dumps(
         {"model": final, "platt": curve, "chosen": validation.chosen_model,
          "numeric": table.numeric, "categorical": table.categorical,
-         "typical": _typical(table)},
+         "typical": _typical(table), **_reference(table, final)},
     )  # fmt: skip
     say("Scoring today's accounts…")
     with transaction.atomic():
@@ -409,6 +409,52 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _reference(table: Any, fitted: Any) -> dict[str, Any]:
+    """What an account's drivers are measured against: the training rows, not today's —
+    the mean transformed row (linear model) and a fixed sample of ten rows (trees)."""
+    from tobloop.success.logic.churn_drivers import BACKGROUND
+    from tobloop.success.logic.churn_model import SEED
+
+    rng = np.random.default_rng(SEED)
+    picks = rng.choice(table.n, size=min(BACKGROUND, table.n), replace=False)
+    center = np.asarray(fitted[:-1].transform(table.features), dtype=np.float64).mean(axis=0)
+    return {"center": center, "background": table.features.iloc[picks].reset_index(drop=True)}
+
+
+def _effects(saved: dict[str, Any], frame: Any, raw: Any) -> Any:
+    """Rows × input columns: each column's push on the churn risk, against the training rows
+    (linear: coefficient × (value − training mean), in log-odds; trees: probability minus the
+    mean probability with the value swapped for the background rows' values)."""
+    import pandas as pd
+
+    from tobloop.success.logic.churn_drivers import _source_column
+    from tobloop.success.logic.churn_model import LINEAR
+    from tobloop.success.logic.churn_table import ChurnTable
+
+    model = saved["model"]
+    if saved["chosen"] == LINEAR:
+        transform, logit = model[:-1], model[-1]
+        values = np.asarray(transform.transform(frame), dtype=np.float64)
+        parts = logit.coef_[0] * (values - saved["center"])
+        shape = ChurnTable(
+            features=frame, numeric=saved["numeric"], categorical=saved["categorical"],
+            labels=np.zeros(len(frame), dtype=int), periods=None, period_keys=None,
+            row_numbers=[], row_ids=[], ignored=[],
+        )  # fmt: skip
+        names = [_source_column(n, shape) for n in transform.get_feature_names_out()]
+        return pd.DataFrame(parts, columns=names).T.groupby(level=0, sort=False).sum().T
+    effects = {}
+    background = saved["background"]
+    for name in [*saved["numeric"], *saved["categorical"]]:
+        swapped = np.zeros(len(frame), dtype=np.float64)
+        for value in background[name]:
+            changed = frame.copy()
+            changed[name] = value
+            swapped += model.predict_proba(changed)[:, 1]
+        effects[name] = raw - swapped / len(background)
+    return pd.DataFrame(effects)
 
 
 def _typical(table: Any) -> dict[str, Any]:
@@ -441,9 +487,7 @@ def _score(run: ChurnModelRun, src: Sources, today: date) -> None:
     """Score every account paying today with the run's model; drivers in words."""
     from threadpoolctl import threadpool_limits
 
-    from tobloop.success.logic.churn_drivers import _fmt, _words, ablation_effects, linear_effects
-    from tobloop.success.logic.churn_model import LINEAR
-    from tobloop.success.logic.churn_table import ChurnTable
+    from tobloop.success.logic.churn_drivers import _fmt, _words
 
     assert run.model is not None
     saved = pickle.loads(bytes(run.model))  # written by this server only
@@ -453,19 +497,10 @@ def _score(run: ChurnModelRun, src: Sources, today: date) -> None:
         run.save(update_fields=["scored_on"])
         return
     frame = _frame([r for _a, r in current], saved["numeric"], saved["categorical"])
-    table = ChurnTable(
-        features=frame, numeric=saved["numeric"], categorical=saved["categorical"],
-        labels=np.zeros(len(current), dtype=int), periods=None, period_keys=None,
-        row_numbers=list(range(len(current))), row_ids=[str(a.id) for a, _r in current],
-        ignored=[],
-    )  # fmt: skip
     model = saved["model"]
     with threadpool_limits(limits=1):
         raw = np.asarray(model.predict_proba(frame)[:, 1], dtype=np.float64)
-        if saved["chosen"] == LINEAR:
-            effects = linear_effects(table, model)
-        else:
-            effects = ablation_effects(table, model, raw)
+        effects = _effects(saved, frame, raw)
     probabilities = calibrate(raw, saved["platt"])
     columns, matrix = list(effects.columns), effects.to_numpy()
     scores = []
@@ -523,6 +558,10 @@ class AccountRisk:
     drivers: list[dict[str, Any]]
     run_id: int
     scored_on: date | None
+
+    @property
+    def percent(self) -> str:
+        return f"{self.probability * 100:.1f}%"
 
 
 @dataclass(frozen=True)

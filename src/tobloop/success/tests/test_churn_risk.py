@@ -118,7 +118,10 @@ def test_training_validates_out_of_time_stores_the_run_and_scores_accounts(world
     assert probs == sorted(probs, reverse=True) and all(0 <= p <= 1 for p in probs)
     first = page.items[0]
     assert first.account_name.startswith("Account K")
-    assert all("churn risk" in d["text"] for d in first.drivers)
+    # Drivers are measured against the training rows: today's accounts all look alike, yet
+    # each has its pushes (ten seats, a high MRR lower the risk against the typical row).
+    assert first.drivers and all("churn risk" in d["text"] for d in first.drivers)
+    assert any(d["column"] == "mrr" and "lowers" in d["text"] for d in first.drivers)
     assert churn_risk.account_churn_risk(principal, ids["K0"]) is not None
     assert churn_risk.account_churn_risk(principal, ids["C0"]) is None
 
