@@ -427,7 +427,7 @@ def _effects(saved: dict[str, Any], frame: Any, raw: Any) -> Any:
     """Rows × input columns: each column's push on the churn risk, against the training rows
     (linear: coefficient × (value − training mean), in log-odds; trees: probability minus the
     mean probability with the value swapped for the background rows' values)."""
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
     from tobloop.success.logic.churn_drivers import _source_column
     from tobloop.success.logic.churn_model import LINEAR
