@@ -31,6 +31,7 @@ import numpy as np
 from tobloop.accounts.facade import AccountView
 from tobloop.kernel.errors import InvalidInput, PermissionDenied
 from tobloop.platform.facade import Principal, record_audit, require
+from tobloop.success.logic.churn_model import TRAIN_SHARE
 from tobloop.success.logic.health_backtest import HORIZON_DAYS, churned_within, snapshot_days
 from tobloop.success.logic.measure_data import RevenueBook, add_months, load_revenue_book
 from tobloop.success.logic.measures import REGISTRY, MeasureContext, compute_measure
@@ -52,6 +53,7 @@ MEASURES = (
 WORK_MEASURES = (("open_risk_tasks", 0), ("nps", 90), ("csm_sentiment", 90))
 PROFILE = ("segment", "industry", "headcount", "region")
 HEALTH = ("health_color", "health_score")
+NONE = "none"
 HEALTH_MAX_AGE = 31  # a verdict older than this on the snapshot day is not "the health then"
 HISTORY_MONTHS = 24
 DEFAULT_RETRAIN_DAYS = 7
@@ -137,12 +139,15 @@ def features_on(src: Sources, day: date) -> list[tuple[AccountView, dict[str, An
     for a in paying:
         row: dict[str, Any] = {k: values[k].get(a.id) for k, _ in measures()}
         row["mrr"] = round(src.book.mrr(a.id, day), 2)
-        row.update(segment=a.segment, industry=a.industry, headcount=a.headcount, region=a.region)
+        # Text columns are never blank ("none" is a value): a fold of the out-of-time split
+        # whose rows all lack a category could not be fitted by the trees.
+        row.update(segment=a.segment or NONE, industry=a.industry or NONE,
+                   headcount=a.headcount, region=a.region or NONE)  # fmt: skip
         latest = [v for v in src.verdicts.get(a.id, []) if v[0] <= day]
         if latest and (day - latest[-1][0]).days <= HEALTH_MAX_AGE:
             row["health_color"], row["health_score"] = latest[-1][1], latest[-1][2]
         else:
-            row["health_color"], row["health_score"] = None, None
+            row["health_color"], row["health_score"] = NONE, None
         out.append((a, row))
     return out
 
@@ -163,11 +168,25 @@ def training_rows(
 
 
 def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _is_blank(value):
         return ""
     if isinstance(value, float):
         return str(round(value, 4))
     return str(value)
+
+
+def usable_features(
+    rows: list[tuple[str, date, dict[str, Any], int]], names: list[str]
+) -> list[str]:
+    """The columns with a value on some row of the earliest snapshots a model is fitted on (the
+    inner split of the training periods): a column blank there (a measure whose data starts
+    later, e.g. usage imported only for recent months) cannot be fitted and is left out."""
+    periods = sorted({d for _i, d, _r, _y in rows})
+    n_train = min(len(periods) - 1, max(1, math.ceil(TRAIN_SHARE * len(periods))))
+    n_inner = n_train if n_train < 2 else min(n_train - 1, math.ceil(TRAIN_SHARE * n_train))
+    earliest = set(periods[: max(1, n_inner)])
+    first = [r for _i, d, r, _y in rows if d in earliest]
+    return [n for n in names if any(not _is_blank(r.get(n)) for r in first)]
 
 
 def _table(rows: list[tuple[str, date, dict[str, Any], int]], names: list[str]) -> Any:
@@ -361,12 +380,19 @@ def train_churn_model(
     try:
         if not rows:
             raise InvalidInput("no account paid on any snapshot day with a complete outcome")
-        table = _table(rows, names)
+        used = usable_features(rows, names)
+        run.features = used
+        table = _table(rows, used)
         with threadpool_limits(limits=1):
             labels, scores, validation = validate_out_of_time(table)
             final = fit_final(table, validation.chosen_model)
     except InvalidInput as exc:
         run.status, run.reason = "too_little", f"not enough history to train: {exc.message}"
+        run.metrics = {**base, "roc_auc": None, "pr_auc": None, "calibration": []}
+        run.save()
+        return run_view(run)
+    except ValueError as exc:  # scikit-learn refusing a degenerate table: say so, keep going
+        run.status, run.reason = "failed", f"the model could not be fitted: {exc}"
         run.metrics = {**base, "roc_auc": None, "pr_auc": None, "calibration": []}
         run.save()
         return run_view(run)

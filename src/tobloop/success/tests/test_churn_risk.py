@@ -64,7 +64,7 @@ def test_features_cover_revenue_profile_health_and_tasks(world: Any) -> None:
     c0, k0 = rows[ids["C0"]], rows[ids["K0"]]
     assert (c0["mrr"], k0["mrr"]) == (50.0, 500.0)
     assert (c0["headcount"], c0["health_color"], c0["health_score"]) == (20, "red", 20.0)
-    assert k0["health_color"] is None
+    assert (k0["health_color"], k0["health_score"], k0["industry"]) == ("none", None, "none")
     assert "open_risk_tasks" in c0 and c0["open_risk_tasks"] == 0.0
     assert set(churn_risk.feature_names()) <= set(c0)
 
@@ -110,7 +110,10 @@ def test_training_validates_out_of_time_stores_the_run_and_scores_accounts(world
     assert view.n == 160 + 103 and view.positives == 8 * 3
     assert not view.pooled
     run = ChurnModelRun.objects.get(pk=view.id)
-    assert run.model and run.features == churn_risk.feature_names()
+    assert run.model and set(run.features) <= set(churn_risk.feature_names())
+    # health_score, NPS, CSM sentiment and usage have no value in this workspace: left out.
+    assert {"mrr", "segment", "open_risk_tasks", "health_color"} <= set(run.features)
+    assert "nps" not in run.features and "health_score" not in run.features
     # Today only the eight ten-seat accounts pay; each has a probability and words.
     page = churn_risk.churn_risk_list(principal, limit=5)
     assert page.count == 8 and len(page.items) == 5
@@ -197,3 +200,14 @@ def test_pooling_is_opt_in_both_ways_audited_and_anonymous(
         (other.workspace_id, {"enabled": False}),
     ]
     assert audit[0].actor == principal.label
+
+
+def test_a_column_blank_on_the_earliest_snapshots_is_left_out() -> None:
+    days = [date(2025, m, 1) for m in range(1, 9)]  # 8 periods: fit on 6, inner fit on 5
+    rows = [
+        ("1", d, {"mrr": 10.0, "nps": None if d < date(2025, 6, 1) else 30.0, "x": 1.0}, 0)
+        for d in days
+    ]
+    assert churn_risk.usable_features(rows, ["mrr", "nps", "x"]) == ["mrr", "x"]
+    rows[0][2]["nps"] = 5.0  # one early value is enough
+    assert churn_risk.usable_features(rows, ["mrr", "nps", "x"]) == ["mrr", "nps", "x"]
