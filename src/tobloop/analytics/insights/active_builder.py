@@ -43,7 +43,7 @@ def build_active(
     which = ANY_EVENT_TYPES if q.event is None else matcher_condition(d, q.event, p)
     if q.account is not None:
         which += f" AND account_id = {p.add(q.account, 'String')}"
-    day = period_sql(d, "timestamp", Period.DAY, tz)
+    day = period_sql(d, "timestamp", Period.DAY, tz, zone=q.timezone, span_ms=(start_ms, end_ms))
     if d is Dialect.DUCKDB:
         following = "lead(dn) OVER (PARTITION BY entity ORDER BY dn)"
     else:

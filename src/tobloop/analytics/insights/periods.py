@@ -47,3 +47,40 @@ def periods_between(first: date, last: date, period: Period) -> list[date]:
         out.append(current)
         current = add_periods(current, period, 1)
     return out
+
+
+DAY_MS = 86_400_000
+# How far beyond the query's range the fixed-offset bucketing reaches (retention's returns,
+# the active windows); rows further out use the engine's own time-zone conversion.
+OFFSET_MARGIN_MS = 400 * DAY_MS
+
+
+def offset_segments(tz: str, lo_ms: int, hi_ms: int) -> list[tuple[int, int]]:
+    """``(from_ms, utc_offset_ms)`` of each stretch of one UTC offset that meets [lo, hi).
+
+    The first stretch starts at ``lo_ms``; a later one at the exact millisecond the zone's
+    offset changes (found by sampling every hour, then bisecting).
+    """
+    zone = ZoneInfo(tz)
+
+    def offset(ms: int) -> int:
+        moment = datetime.fromtimestamp(ms / 1000, tz=zone)
+        delta = moment.utcoffset()
+        return int(delta.total_seconds() * 1000) if delta is not None else 0
+
+    hour = 3_600_000
+    segments = [(lo_ms, offset(lo_ms))]
+    previous = lo_ms
+    for probe in range(lo_ms + hour, hi_ms + hour, hour):
+        probe = min(probe, hi_ms)
+        if offset(probe) != segments[-1][1]:
+            low, high = previous, probe  # offset(low) is the old one, offset(high) the new
+            while high - low > 1:
+                mid = (low + high) // 2
+                if offset(mid) == segments[-1][1]:
+                    low = mid
+                else:
+                    high = mid
+            segments.append((high, offset(high)))
+        previous = probe
+    return segments

@@ -28,7 +28,12 @@ from tobloop.analytics.insights.dialect import (
     time_below,
 )
 from tobloop.analytics.insights.models import Period, RetentionQuery
-from tobloop.analytics.insights.periods import range_ms
+from tobloop.analytics.insights.periods import (
+    DAY_MS,
+    OFFSET_MARGIN_MS,
+    offset_segments,
+    range_ms,
+)
 
 EPOCH = date(1970, 1, 1)
 ANY_EVENT_TYPES = "type IN ('track', 'page', 'screen')"  # "any event": not identify/group/alias
@@ -44,10 +49,33 @@ def period_number(day: date, period: Period) -> int:
     return day.year * 12 + day.month - 1
 
 
-def period_sql(d: Dialect, column: str, period: Period, tz: str) -> str:
+# Shifting epoch milliseconds by a whole number of days keeps them positive, so integer
+# division is floor division on every engine.
+_SHIFT_DAYS = 1_000_000
+
+
+def period_sql(
+    d: Dialect,
+    column: str,
+    period: Period,
+    tz: str,
+    *,
+    zone: str | None = None,
+    span_ms: tuple[int, int] | None = None,
+) -> str:
+    """The period number of ``column`` in the time zone ``tz`` (a bound parameter).
+
+    On DuckDB, with the zone's name and the span of the query (epoch ms), rows inside the span
+    (widened by ``OFFSET_MARGIN_MS``) are bucketed with the zone's UTC offsets of that span as
+    integer constants — several times faster than converting every timestamp through ICU —
+    and rows outside it with ``timezone()``. Both give the same local date.
+    """
     if d is Dialect.DUCKDB:
         local = f"CAST(timezone({tz}, {column} AT TIME ZONE 'UTC') AS DATE)"
         days = f"date_diff('day', DATE '1970-01-01', {local})"
+        if zone is not None and span_ms is not None:
+            days = _fixed_offset_days(column, zone, span_ms, fallback=days)
+            local = f"(DATE '1970-01-01' + CAST({days} AS INTEGER))"
         if period is Period.DAY:
             return f"CAST({days} AS BIGINT)"
         if period is Period.WEEK:
@@ -60,6 +88,26 @@ def period_sql(d: Dialect, column: str, period: Period, tz: str) -> str:
     if period is Period.WEEK:
         return f"intDiv({days} + 3, 7)"
     return f"toInt64(toYear({local}) * 12 + toMonth({local}) - 1)"
+
+
+def _fixed_offset_days(column: str, zone: str, span_ms: tuple[int, int], *, fallback: str) -> str:
+    """Local days since 1970-01-01 from epoch ms plus the zone's offset (only integers)."""
+    lo, hi = span_ms[0] - OFFSET_MARGIN_MS, span_ms[1] + OFFSET_MARGIN_MS
+    ms = f"epoch_ms({column})"
+    segments = offset_segments(zone, lo, hi)
+    offset = str(segments[0][1])
+    if len(segments) > 1:
+        offset = (
+            "CASE "
+            + " ".join(
+                f"WHEN {ms} < {start} THEN {off}"
+                for (start, _), (_, off) in zip(segments[1:], segments, strict=False)
+            )
+            + f" ELSE {segments[-1][1]} END"
+        )
+    shift = _SHIFT_DAYS * DAY_MS
+    fast = f"(({ms} + {offset} + {shift}) // {DAY_MS} - {_SHIFT_DAYS})"
+    return f"(CASE WHEN {ms} >= {lo} AND {ms} < {hi} THEN {fast} ELSE {fallback} END)"
 
 
 def build_retention(
@@ -83,8 +131,9 @@ def build_retention(
     start = matcher_condition(d, q.start, p)
     back = ANY_EVENT_TYPES if q.return_event is None else matcher_condition(d, q.return_event, p)
     scope = f"workspace_id = {ws} AND {has_entity}"
-    first_period = period_sql(d, "first_at", q.period, tz)
-    return_period = period_sql(d, "timestamp", q.period, tz)
+    span = (start_ms, end_ms)
+    first_period = period_sql(d, "first_at", q.period, tz, zone=q.timezone, span_ms=span)
+    return_period = period_sql(d, "timestamp", q.period, tz, zone=q.timezone, span_ms=span)
     bd = breakdown_sql(d, q.breakdown, p, table=table, workspace=ws, account_values=account_values)
     v, cv = ("bv, ", "c.bv, ") if q.breakdown is not None else ("", "")
     if q.bounded:

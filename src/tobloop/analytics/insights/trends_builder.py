@@ -45,7 +45,7 @@ def build_trends(
     which = ANY_EVENT_TYPES if q.event is None else matcher_condition(d, q.event, p)
     if q.account is not None:
         which += f" AND account_id = {p.add(q.account, 'String')}"
-    pn = period_sql(d, "timestamp", q.interval, tz)
+    pn = period_sql(d, "timestamp", q.interval, tz, zone=q.timezone, span_ms=(start_ms, end_ms))
     if d is Dialect.DUCKDB:
         measures = (
             "count(*), count(DISTINCT nullif(distinct_id, '')), "
