@@ -55,7 +55,7 @@ PROFILE = ("segment", "industry", "headcount", "region")
 HEALTH = ("health_color", "health_score")
 NONE = "none"
 HEALTH_MAX_AGE = 31  # a verdict older than this on the snapshot day is not "the health then"
-HISTORY_MONTHS = 24
+HISTORY_MONTHS = 12  # as the back-test: the last 12 months of complete outcomes
 DEFAULT_RETRAIN_DAYS = 7
 
 LABELS = {
@@ -156,7 +156,7 @@ def training_rows(
     src: Sources, today: date, months: int = HISTORY_MONTHS
 ) -> list[tuple[int, date, dict[str, Any], int]]:
     """(account id, snapshot day, features, churned 0/1) for every snapshot with a full
-    90-day outcome, monthly over the last ``months`` months."""
+    90-day outcome, monthly over the last ``months`` months (12, as the back-test)."""
     end = today - timedelta(days=HORIZON_DAYS)
     start = add_months(end, -months)
     out = []
@@ -179,14 +179,16 @@ def usable_features(
     rows: list[tuple[str, date, dict[str, Any], int]], names: list[str]
 ) -> list[str]:
     """The columns with a value on some row of the earliest snapshots a model is fitted on (the
-    inner split of the training periods): a column blank there (a measure whose data starts
-    later, e.g. usage imported only for recent months) cannot be fitted and is left out."""
+    inner split of the training periods): a column blank (or "none") there — a measure whose
+    data starts later, e.g. usage imported only for recent months, or health verdicts recorded
+    only lately — cannot be fitted, or would read differently today than in training, and is
+    left out."""
     periods = sorted({d for _i, d, _r, _y in rows})
     n_train = min(len(periods) - 1, max(1, math.ceil(TRAIN_SHARE * len(periods))))
     n_inner = n_train if n_train < 2 else min(n_train - 1, math.ceil(TRAIN_SHARE * n_train))
     earliest = set(periods[: max(1, n_inner)])
     first = [r for _i, d, r, _y in rows if d in earliest]
-    return [n for n in names if any(not _is_blank(r.get(n)) for r in first)]
+    return [n for n in names if any(not _is_blank(r.get(n)) and r.get(n) != NONE for r in first)]
 
 
 def _table(rows: list[tuple[str, date, dict[str, Any], int]], names: list[str]) -> Any:

@@ -104,16 +104,17 @@ def test_training_validates_out_of_time_stores_the_run_and_scores_accounts(world
     assert view.pr_auc is not None and view.pr_auc > 0.5
     assert sum(b["count"] for b in view.calibration) == v["test_rows"]
     assert set(view.calibration[0]) >= {"bin", "predicted", "observed", "count"}
-    # Snapshots on the 3rd, 2025-01-03 … 2026-08-03 (90 days before TODAY): 20 days × 8 ten-seat
-    # accounts + the one-seat ones while paying (6+8+10+12+14+16+18+19); each one-seat
-    # account is a positive on the three snapshots within 90 days before its cancellation.
-    assert view.n == 160 + 103 and view.positives == 8 * 3
+    # Snapshots on the 3rd, 2025-08-03 … 2026-08-03 (12 months up to 90 days before TODAY):
+    # 13 days × 8 ten-seat accounts + the one-seat ones while paying (C0 cancelled before:
+    # 0+1+3+5+7+9+11+12); a one-seat account is a positive on the snapshots within 90 days
+    # before its cancellation: 3 each, C1 only 1 (2025-08-03).
+    assert view.n == 104 + 48 and view.positives == 1 + 6 * 3
     assert not view.pooled
     run = ChurnModelRun.objects.get(pk=view.id)
     assert run.model and set(run.features) <= set(churn_risk.feature_names())
-    # health_score, NPS, CSM sentiment and usage have no value in this workspace: left out.
-    assert {"mrr", "segment", "open_risk_tasks", "health_color"} <= set(run.features)
-    assert "nps" not in run.features and "health_score" not in run.features
+    # Health, NPS, CSM sentiment, usage and industry have no value in this workspace: left out.
+    assert {"mrr", "segment", "open_risk_tasks"} <= set(run.features)
+    assert not {"nps", "health_color", "health_score", "industry"} & set(run.features)
     # Today only the eight ten-seat accounts pay; each has a probability and words.
     page = churn_risk.churn_risk_list(principal, limit=5)
     assert page.count == 8 and len(page.items) == 5
@@ -182,10 +183,10 @@ def test_pooling_is_opt_in_both_ways_audited_and_anonymous(
     assert churn_risk.pooled_rows(other, TODAY) == ([], 0)
     churn_risk.set_pooling(other, True)
     rows, used = churn_risk.pooled_rows(principal, TODAY)
-    assert used == 1 and len(rows) == 263
+    assert used == 1 and len(rows) == 152
     assert all(r[0].startswith("pooled-") for r in rows)
     view = churn_risk.train_churn_model(principal, today=TODAY)
-    assert view.pooled and view.pooled_rows == 263 and view.n == 526
+    assert view.pooled and view.pooled_rows == 152 and view.n == 304
     page = churn_risk.churn_risk_list(principal, limit=100)
     assert {i.account_id for i in page.items} <= set(ids.values())
     assert not {i.account_id for i in page.items} & set(other_ids.values())
