@@ -538,13 +538,13 @@ def _score(run: ChurnModelRun, src: Sources, today: date) -> None:
             column, effect = columns[j], float(matrix[i, j])
             if effect == 0.0:
                 continue
-            value = frame.iloc[i][column]
+            value = _short(frame.iloc[i][column])
             shown = "" if _is_blank(value) else _fmt(value)
             drivers.append(
                 {"column": column, "label": label_of(column), "value": shown,
                  "effect": round(effect, 4),
                  "text": _words(label_of(column), value, effect,
-                                saved["typical"].get(column))}
+                                _short(saved["typical"].get(column)))}
             )  # fmt: skip
         scores.append(
             ChurnRiskScore(
@@ -555,6 +555,13 @@ def _score(run: ChurnModelRun, src: Sources, today: date) -> None:
     ChurnRiskScore.objects.bulk_create(scores)
     run.scored_on = today
     run.save(update_fields=["scored_on"])
+
+
+def _short(value: Any) -> Any:
+    """Numbers as people read them in a sentence: two decimals at most (-0.334586 → -0.33)."""
+    if isinstance(value, float | np.floating) and not math.isnan(value):
+        return round(float(value), 2)
+    return value
 
 
 def _is_blank(value: Any) -> bool:
