@@ -69,12 +69,19 @@ def test_features_cover_revenue_profile_health_and_tasks(world: Any) -> None:
     assert set(churn_risk.feature_names()) <= set(c0)
 
 
-def test_data_after_a_snapshot_day_changes_none_of_its_features(world: Any) -> None:
+def test_data_after_a_snapshot_day_changes_none_of_its_features(world: Any, tmp_path: Path) -> None:
+    from tobloop.success.tests.fixtures import _event, send_events
     from tobloop.success.work.models import Task
 
     principal, ids = world
     day = date(2025, 3, 1)
+    send_events(principal, tmp_path, [_event(1, "Report Exported", "u1", "K1", "2025-02-20")],
+                "before")  # fmt: skip
     before = _features(principal, day)
+    assert before[ids["K1"]]["days_since_last_activity"] == 9.0
+    assert before[ids["K1"]]["active_users"] == 1.0
+    send_events(principal, tmp_path, [_event(2, "Report Exported", "u2", "K1", "2025-03-02")],
+                "after")  # fmt: skip
     later = datetime(2025, 3, 5, tzinfo=UTC)
     HealthVerdict.objects.create(
         workspace_id=principal.workspace_id, account_id=ids["K1"], profile_name="p",
@@ -90,6 +97,7 @@ def test_data_after_a_snapshot_day_changes_none_of_its_features(world: Any) -> N
     # …while the day after it all does see the change.
     after = _features(principal, date(2025, 3, 6))[ids["K1"]]
     assert (after["mrr"], after["health_color"], after["open_risk_tasks"]) == (100.0, "red", 1.0)
+    assert (after["days_since_last_activity"], after["active_users"]) == (4.0, 2.0)
 
 
 def test_training_validates_out_of_time_stores_the_run_and_scores_accounts(world: Any) -> None:
