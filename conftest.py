@@ -61,6 +61,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_event_store_per_process(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test process keeps its embedded event store in a data directory of its own.
+
+    The application database is one per xdist worker, so two workers number their workspaces
+    alike; a shared event store would let one worker's events show up in the other's
+    workspace of the same id.
+    """
+    from django.conf import settings
+
+    settings.DATA_DIR = tmp_path_factory.mktemp("data")
+
+
+# The highest workspace id this process has made. SQLite hands out the ids of a rolled-back
+# test again, but the event store (not rolled back) still holds that test's events.
+_highest_workspace_id = {"id": 0}
+
+
+def _never_reuse_workspace_ids() -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL sequences are not rolled back
+    floor = _highest_workspace_id["id"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, %s) WHERE name = 'platform_workspace'",
+            [floor],
+        )
+        if cursor.rowcount == 0:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('platform_workspace', %s)",
+                [floor],
+            )
+
+
 @pytest.fixture
 def make_workspace(db: None) -> Callable[..., Any]:
     """Create a workspace with an owner user; returns the owner's Principal."""
@@ -71,7 +107,9 @@ def make_workspace(db: None) -> Callable[..., Any]:
     def make(slug: str | None = None, role: str = "owner", **kwargs: Any) -> Any:
         counter["n"] += 1
         slug = slug or f"ws{counter['n']}"
-        facade.create_workspace(name=f"Workspace {slug}", slug=slug, **kwargs)
+        _never_reuse_workspace_ids()
+        ws = facade.create_workspace(name=f"Workspace {slug}", slug=slug, **kwargs)
+        _highest_workspace_id["id"] = max(_highest_workspace_id["id"], ws.id)
         return member(slug, f"{slug}-{role}", role)
 
     return make
