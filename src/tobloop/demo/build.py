@@ -98,9 +98,13 @@ def build_demo(
             seed=seed,
             replaced_workspace_id=replaced,
         )
+        step = progress.add_task("Health and churn model", total=1)
         install_demo_health(principal, today)
+        progress.update(step, completed=1)
         configure_demo_aarrr(principal)
+        step = progress.add_task("Playbooks and tasks", total=1)
         install_demo_success_work(principal, today, seed=seed)
+        progress.update(step, completed=1)
     return DemoSummary(slug=DEMO_SLUG, accounts=len(companies), contacts=len(people), reused=False)
 
 
