@@ -23,9 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,45 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tobloop.config.settings")
 
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
-
-
-class Measured:
-    """Wall time and peak extra resident memory of one step."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.seconds = 0.0
-        self.peak = 0
-
-    def run(self, fn: Callable[[], Any]) -> Any:
-        base = rss()
-        peak = [base]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], rss())
-                time.sleep(0.002)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        start = time.perf_counter()
-        try:
-            return fn()
-        finally:
-            self.seconds = time.perf_counter() - start
-            done.set()
-            sampler.join()
-            self.peak = max(peak[0], rss()) - base
-
-    def line(self) -> str:
-        return f"{self.label:<52} {self.seconds:9.2f} s  {self.peak / 2**20:9.0f} MiB"
+from measure import Measured  # noqa: E402  (bench/ is the script's directory)
 
 
 def all_measures_profile() -> dict[str, Any]:
@@ -127,7 +86,7 @@ def main() -> int:
 
     steps = []
     if not args.skip_build:
-        built = Measured(f"build the demo ({args.accounts:,} accounts, not a target)")
+        built = Measured(f"build the demo ({args.accounts:,} accounts, not a target)", width=52)
         built.run(lambda: build(args))
         steps.append(built)
     principal = platform.system_principal("demo", "bench")
@@ -138,11 +97,11 @@ def main() -> int:
     for doc in (SMALL_CODE, WEIGHTED, all_measures_profile()):
         facade.create_health_profile(principal, doc)
 
-    first = Measured("score every account, all measures (new day)")
+    first = Measured("score every account, all measures (new day)", width=52)
     summary = first.run(lambda: facade.score_workspace(principal))
-    again = Measured("score every account again (replaces the day)")
+    again = Measured("score every account again (replaces the day)", width=52)
     again.run(lambda: facade.score_workspace(principal))
-    backtest = Measured("back-test 3 profiles × 13 monthly snapshots (a year)")
+    backtest = Measured("back-test 3 profiles × 13 monthly snapshots (a year)", width=52)
     reports = backtest.run(lambda: facade.backtest_health(principal))
     steps += [first, again, backtest]
 
