@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from tobloop.analytics.insights.models import DateRange, Period
@@ -59,8 +60,14 @@ def offset_segments(tz: str, lo_ms: int, hi_ms: int) -> list[tuple[int, int]]:
     """``(from_ms, utc_offset_ms)`` of each stretch of one UTC offset that meets [lo, hi).
 
     The first stretch starts at ``lo_ms``; a later one at the exact millisecond the zone's
-    offset changes (found by sampling every hour, then bisecting).
+    offset changes (found by sampling once a day — zones do not change twice within a day —
+    then bisecting). Cached: the builders ask for the same span again and again.
     """
+    return list(_offset_segments(tz, lo_ms, hi_ms))
+
+
+@lru_cache(maxsize=256)
+def _offset_segments(tz: str, lo_ms: int, hi_ms: int) -> tuple[tuple[int, int], ...]:
     zone = ZoneInfo(tz)
 
     def offset(ms: int) -> int:
@@ -68,10 +75,9 @@ def offset_segments(tz: str, lo_ms: int, hi_ms: int) -> list[tuple[int, int]]:
         delta = moment.utcoffset()
         return int(delta.total_seconds() * 1000) if delta is not None else 0
 
-    hour = 3_600_000
     segments = [(lo_ms, offset(lo_ms))]
     previous = lo_ms
-    for probe in range(lo_ms + hour, hi_ms + hour, hour):
+    for probe in range(lo_ms + DAY_MS, hi_ms + DAY_MS, DAY_MS):
         probe = min(probe, hi_ms)
         if offset(probe) != segments[-1][1]:
             low, high = previous, probe  # offset(low) is the old one, offset(high) the new
@@ -83,4 +89,4 @@ def offset_segments(tz: str, lo_ms: int, hi_ms: int) -> list[tuple[int, int]]:
                     high = mid
             segments.append((high, offset(high)))
         previous = probe
-    return segments
+    return tuple(segments)
