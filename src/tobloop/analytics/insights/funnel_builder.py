@@ -312,6 +312,81 @@ def build_funnel(
     return BuiltQuery(sql=sql, params=p.values)
 
 
+def distinct_step_names(q: FunnelQuery) -> bool:
+    """Whether no two steps share an event name: then an event can serve one step at most."""
+    names = [s.event for s in q.steps]
+    return len(set(names)) == len(names)
+
+
+# Step numbers take the low 4 bits of a sequence element (at most 10 steps).
+STEP_BITS = 4
+
+
+def build_funnel_sequences(
+    q: FunnelQuery,
+    *,
+    workspace_id: int,
+    table: str = "events",
+    grouped: bool = False,
+    account_values: dict[str, str] | None = None,
+) -> BuiltQuery:
+    """DuckDB: one row per entity with its matching events as one sorted list of integers.
+
+    Each element is ``(ms since the range start) * 16 + step`` (0-based step), so the list
+    sorted as integers is in time order; :mod:`funnel_fold` folds all lists at once. Only for
+    funnels whose steps have distinct event names (:func:`distinct_step_names`), where an event
+    matches one step at most. With ``grouped`` the row also holds the entity's anchor — its
+    first step-1 event in the range, on a tie the smallest breakdown text — as its breakdown
+    value and period number (0 without ``over_time``): ``entity, value, bucket, seq``;
+    otherwise ``entity, seq``.
+    """
+    if not distinct_step_names(q):
+        raise ValueError("sequences need steps with distinct event names")
+    d, p = Dialect.DUCKDB, Params(Dialect.DUCKDB)
+    table = checked_table(table)
+    start_ms, end_ms = range_ms(q)
+    ws = p.add(workspace_id, "UInt64")
+    lo = p.add(start_ms, "Int64")
+    scan_end = p.add(end_ms + q.window * 1000, "Int64")
+    entity, has_entity = entity_column(q.by)
+    bd = breakdown_sql(
+        d,
+        q.breakdown if grouped else None,
+        p,
+        table=table,
+        workspace=ws,
+        account_values=account_values,
+    )
+    name_list = ", ".join(p.add(s.event, "String") for s in q.steps)
+    step = (
+        "CASE "
+        + " ".join(f"WHEN {matcher_condition(d, s, p)} THEN {i}" for i, s in enumerate(q.steps))
+        + " END"
+    )
+    value_column = f" {bd.value} AS bv," if grouped else ""
+    anchor = ""
+    if grouped:
+        starts = f"step = 0 AND ts < {p.add(end_ms, 'Int64')}"
+        first = f"min({{'t': ts, 'v': coalesce(bv, '')}}) FILTER (WHERE {starts})"
+        at = f"epoch_ms({first}.t)"
+        bucket = (
+            "0"
+            if q.over_time is None
+            else period_sql(d, at, q.over_time, p.add(q.timezone, "String"))
+        )
+        anchor = f"{first}.v AS value, {bucket} AS bucket, "
+    sql = f"""WITH {bd.ctes}matched AS (
+    SELECT {entity} AS entity, {ts_ms(d)} AS ts,{value_column} {step} AS step
+    FROM {table}{bd.join}
+    WHERE workspace_id = {ws} AND {has_entity} AND event IN ({name_list})
+      AND {time_at_least(d, lo)} AND {time_below(d, scan_end)}
+)
+SELECT entity, {anchor}list_sort(list((ts - {lo}) * {2**STEP_BITS} + step)) AS seq
+FROM matched WHERE step IS NOT NULL
+GROUP BY entity"""
+    return BuiltQuery(sql=sql, params=p.values)
+
+
 # Histogram edges of the time to convert, in seconds; the last bucket is open.
 HISTOGRAM_EDGES = (0, 60, 300, 900, 3600, 14400, 86400, 259200, 604800, 2592000)
 

@@ -52,9 +52,13 @@ def run(engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None)
 
 
 @EXAMPLES
-@given(events=with_identifies(event_sets(ties=True)), q=grouped_funnels(), packed=st.booleans())
+@given(
+    events=with_identifies(event_sets(ties=True)),
+    q=grouped_funnels(),
+    packed=st.sampled_from([None, True, False]),
+)
 def test_breakdown_and_over_time_agree_with_oracle(
-    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None
 ) -> None:
     # given random events (ties, repeated steps, users without an account, identify calls)
     # when
@@ -76,9 +80,13 @@ def test_breakdown_and_over_time_agree_with_oracle(
 
 
 @EXAMPLES
-@given(events=event_sets(ties=True), q=funnel_queries(filters_per_name=True), packed=st.booleans())
+@given(
+    events=event_sets(ties=True),
+    q=funnel_queries(filters_per_name=True),
+    packed=st.sampled_from([None, True, False]),
+)
 def test_time_to_convert_agrees_with_oracle(
-    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None
 ) -> None:
     # given random events; the oracle takes, per entity and step, the latest start that
     # reaches the step and the earliest completion of the step from that start

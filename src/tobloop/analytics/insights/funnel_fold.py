@@ -1,0 +1,163 @@
+"""The funnel fold over every entity at once, in column operations (numpy).
+
+Input: what :func:`funnel_builder.build_funnel_sequences` answers — per entity, its matching
+events as sorted integers ``t * 16 + step`` (``t`` in ms since the range start, steps from 0;
+the step names are distinct, so an event serves one step at most).
+
+The fold of DESIGN.md ("Funnel": the best attempt counts, events with the same time may be
+used in any order) becomes one running maximum per step. Let ``F_k(x)`` be the latest start of
+a chain that reached step ``k`` using events up to and including the moment of event ``x``:
+
+* a step-0 event at ``t`` in the range starts a chain: ``h_0(x) = t``;
+* a step-``k`` event at ``t`` extends the best chain at step ``k-1`` of its moment, if that
+  chain started within the window: ``h_k(x) = F_{k-1}(t)`` when ``F_{k-1}(t) >= t - window``;
+* ``F_k`` is the running maximum of ``h_k`` over the entity's step-``k`` events in time order.
+
+A later start always leaves more of the window, so the latest start is the whole state (the
+SQL fold keeps the same ``f[k]``). "Up to and including the moment" makes ties usable in any
+order: the lookup of ``F_{k-1}`` at ``t`` takes every step-``k-1`` event at or before ``t``.
+
+Every entity of a chunk is laid out in one sorted array of ``entity << 40 | t`` so each
+running maximum and each lookup is a single vectorised ``maximum.accumulate`` /
+``searchsorted`` over the whole chunk. With ``first_attempt`` only each entity's first step-0
+event in the range may start a chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tobloop.analytics.insights.funnel_builder import HISTOGRAM_EDGES, STEP_BITS
+from tobloop.analytics.insights.models import FunnelQuery
+from tobloop.analytics.insights.periods import range_ms
+
+Ints = npt.NDArray[np.int64]
+
+# Times take 40 bits (34 years of ms); entity numbers within a chunk the next 19.
+TIME_BITS = 40
+CHUNK_ENTITIES = 1 << (63 - TIME_BITS - STEP_BITS)
+MISSING = -1
+
+
+def fits_time_bits(q: FunnelQuery) -> bool:
+    """Whether every time of the scan (the range and one window) fits ``TIME_BITS``."""
+    start_ms, end_ms = range_ms(q)
+    return end_ms - start_ms + q.window * 1000 < 1 << TIME_BITS
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Per step and entity: the start (ms since the range start) of the latest-starting
+    chain that reached the step, or ``MISSING``; with timing, when that chain reached it."""
+
+    starts: Ints  # shape (steps, entities)
+    reached_at: Ints | None
+
+    def counts(self) -> list[int]:
+        return [int(n) for n in (self.starts >= 0).sum(axis=1)]
+
+
+def fold_sequences(
+    seq: Ints,
+    offsets: Ints,
+    *,
+    steps: int,
+    range_ms: int,
+    window_ms: int,
+    first_attempt: bool = False,
+    timing: bool = False,
+) -> Folded:
+    """Fold the entities whose sequences are ``seq[offsets[i]:offsets[i + 1]]``."""
+    n = len(offsets) - 1
+    starts = np.full((steps, n), MISSING, dtype=np.int64)
+    reached_at = np.full((steps, n), MISSING, dtype=np.int64) if timing else None
+    for lo in range(0, n, CHUNK_ENTITIES):
+        hi = min(n, lo + CHUNK_ENTITIES)
+        part = seq[offsets[lo] : offsets[hi]]
+        lengths = np.diff(offsets[lo : hi + 1])
+        entity = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths)
+        _fold_chunk(
+            (entity << (TIME_BITS + STEP_BITS)) | part,
+            starts[:, lo:hi],
+            None if reached_at is None else reached_at[:, lo:hi],
+            range_ms=range_ms,
+            window_ms=window_ms,
+            first_attempt=first_attempt,
+        )
+    return Folded(starts=starts, reached_at=reached_at)
+
+
+def _fold_chunk(
+    keys: Ints,
+    starts: Ints,
+    reached_at: Ints | None,
+    *,
+    range_ms: int,
+    window_ms: int,
+    first_attempt: bool,
+) -> None:
+    """Fill ``starts`` (and ``reached_at``) of one chunk; ``keys`` is sorted."""
+    step_of = keys & ((1 << STEP_BITS) - 1)
+    prev_at = prev_best = np.empty(0, dtype=np.int64)
+    for k in range(starts.shape[0]):
+        at = keys[step_of == k] >> STEP_BITS  # entity << TIME_BITS | t, sorted
+        base = (at >> TIME_BITS) << TIME_BITS
+        t = at - base
+        if k == 0:
+            ok = t < range_ms
+            if first_attempt:
+                ok &= _first_per_entity(base, ok)
+            chain = np.where(ok, t + 1, 0)  # start + 1, 0 for none
+        elif len(prev_at) == 0:  # no chain reached the step before
+            chain = np.zeros(len(at), dtype=np.int64)
+        else:
+            before = np.searchsorted(prev_at, at, side="right") - 1
+            chain = prev_best[np.maximum(before, 0)] - base  # < 0 when of another entity
+            chain[before < 0] = 0
+            chain = np.where((chain > 0) & (chain - 1 >= t - window_ms), chain, 0)
+        best = np.maximum.accumulate(chain + base)  # running maximum within each entity
+        if len(at):
+            last = np.flatnonzero(np.r_[base[1:] != base[:-1], True])
+            entity = at[last] >> TIME_BITS
+            final = best[last] - base[last]
+            starts[k, entity] = final - 1
+            if reached_at is not None:  # the first event at which the final value was held
+                first = np.searchsorted(best, best[last], side="left")
+                reached_at[k, entity] = np.where(final > 0, t[first], MISSING)
+        prev_at, prev_best = at, best
+
+
+def _first_per_entity(base: Ints, ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """True at each entity's first position where ``ok`` holds."""
+    where = np.flatnonzero(ok)
+    keep = np.ones(len(where), dtype=bool)
+    keep[1:] = base[where[1:]] != base[where[:-1]]
+    first = np.zeros(len(ok), dtype=bool)
+    first[where[keep]] = True
+    return first
+
+
+def timing_row(folded: Folded) -> list[int | None]:
+    """The row of ``funnel_builder.timing_columns`` (per step from 2: entities, total ms,
+    nearest-rank median and p90 ms, histogram counts), from a fold with timing."""
+    assert folded.reached_at is not None
+    edges_ms = np.array(HISTOGRAM_EDGES, dtype=np.int64) * 1000
+    row: list[int | None] = []
+    for i in range(1, folded.starts.shape[0]):
+        reached = folded.starts[i] >= 0
+        took = np.sort(folded.reached_at[i][reached] - folded.starts[i][reached])
+        n = len(took)
+        bins = np.bincount(
+            np.searchsorted(edges_ms, took, side="right") - 1, minlength=len(edges_ms)
+        )
+        row += [
+            n,
+            int(took.sum()),
+            int(took[(n + 1) // 2 - 1]) if n else None,
+            int(took[(9 * n + 9) // 10 - 1]) if n else None,
+            *(int(b) for b in bins),
+        ]
+    return row

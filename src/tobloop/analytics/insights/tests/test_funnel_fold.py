@@ -1,0 +1,117 @@
+"""The column fold (funnel_fold) on hand-made sequences, and on DuckDB against the SQL fold
+and the oracle for funnels whose steps have distinct names (the only ones it folds)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tobloop.analytics.insights.funnel_fold import fold_sequences, timing_row
+from tobloop.analytics.insights.models import FunnelQuery
+from tobloop.analytics.insights.runners import FunnelRunner
+from tobloop.analytics.insights.tests.fixtures import Engines, fresh_workspace
+from tobloop.analytics.insights.tests.oracle import Ev, dropped_entities, funnel_counts
+from tobloop.analytics.insights.tests.strategies import (
+    ACCOUNT_VALUES,
+    DATE_FROM,
+    DATE_TO,
+    ZONES,
+    breakdowns,
+    event_sets,
+    step_filters,
+    with_identifies,
+)
+
+FIVE = ["a", "b", "c", "d", "e"]
+EXAMPLES = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def sequences(*entities: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each entity's ``(ms, step)`` events as the builder's sorted ``ms * 16 + step``."""
+    seq = [sorted(ms * 16 + step for ms, step in events) for events in entities]
+    offsets = np.cumsum([0] + [len(s) for s in seq])
+    return np.array([v for s in seq for v in s], dtype=np.int64), offsets.astype(np.int64)
+
+
+def test_hand_made_chains_window_ties_and_first_attempt() -> None:
+    # given three steps, a window of 100 ms and a range of 1,000 ms:
+    seq, offsets = sequences(
+        [(0, 0), (50, 1), (101, 2)],  # step 3 one ms too late for the start at 0
+        [(0, 0), (60, 0), (70, 1), (160, 2)],  # the later start (60) completes in 100 ms
+        [(10, 2), (10, 1), (10, 0)],  # all three at one moment: any order
+        [(1000, 0), (1001, 1)],  # starts after the range: not counted
+        [(5, 1), (6, 2)],  # no start
+        [(0, 0), (900, 0), (950, 1), (990, 2)],  # first attempt fails, the best succeeds
+    )
+    # when
+    best = fold_sequences(seq, offsets, steps=3, range_ms=1000, window_ms=100, timing=True)
+    first = fold_sequences(seq, offsets, steps=3, range_ms=1000, window_ms=100, first_attempt=True)
+    # then: starts of the latest-starting chain per step, -1 for none
+    assert best.starts.tolist() == [
+        [0, 60, 10, -1, -1, 900],
+        [0, 60, 10, -1, -1, 900],
+        [-1, 60, 10, -1, -1, 900],
+    ]
+    assert best.counts() == [4, 4, 3]
+    assert first.counts() == [4, 3, 1]
+    assert first.starts[2].tolist() == [-1, -1, 10, -1, -1, -1]
+    # and the times to convert of the counted chains: step 2 took 50, 10, 0, 50 ms
+    row = timing_row(best)
+    assert row[:4] == [4, 110, 10, 50]  # entities, total, nearest-rank median and p90
+    assert row[4:14] == [4, 0, 0, 0, 0, 0, 0, 0, 0, 0]  # all under a minute
+    assert row[14:18] == [3, 100 + 0 + 90, 90, 100]
+
+
+def test_entities_never_share_chains() -> None:
+    # given a start in one entity and the next step in the following one
+    seq, offsets = sequences([(0, 0)], [(1, 1)], [])
+    # when / then
+    folded = fold_sequences(seq, offsets, steps=2, range_ms=10, window_ms=10)
+    assert folded.starts.tolist() == [[0, -1, -1], [-1, -1, -1]]
+
+
+@st.composite
+def distinct_funnels(draw: st.DrawFn) -> FunnelQuery:
+    names = draw(st.permutations(FIVE))[: draw(st.integers(2, 5))]
+    return FunnelQuery.model_validate(
+        {
+            "steps": [{"event": n, "filters": draw(step_filters())} for n in names],
+            "from": DATE_FROM,
+            "to": DATE_TO,
+            "timezone": draw(st.sampled_from(ZONES)),
+            "window": draw(st.sampled_from(["30m", "3h", "1d", 90])),
+            "by": draw(st.sampled_from(["user", "account"])),
+            "first_attempt": draw(st.booleans()),
+            "breakdown": draw(breakdowns()),
+            "over_time": draw(st.sampled_from([None, "day", "week"])),
+            "time_to_convert": draw(st.booleans()),
+        }
+    )
+
+
+@EXAMPLES
+@given(
+    events=with_identifies(event_sets(ties=True, max_size=40, names=FIVE)),
+    q=distinct_funnels(),
+    step=st.integers(2, 5),
+)
+def test_column_fold_agrees_with_the_sql_fold_and_the_oracle(
+    engines: Engines, events: list[Ev], q: FunnelQuery, step: int
+) -> None:
+    # given random events with ties and a funnel of distinct step names
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    columns = FunnelRunner(q, workspace_id=ws, account_values=ACCOUNT_VALUES)
+    sql = FunnelRunner(q, workspace_id=ws, account_values=ACCOUNT_VALUES, packed=True)
+    # when
+    got = columns.calculate(engines.duckdb)
+    # then: the whole result is the SQL fold's, and the counts are the oracle's
+    assert got == sql.calculate(engines.duckdb)
+    assert [s.count for s in got.steps] == funnel_counts(events, q)
+    step = min(step, len(q.steps))
+    plain = q.model_copy(update={"breakdown": None, "over_time": None})
+    dropped = FunnelRunner(plain, workspace_id=ws).dropped(engines.duckdb, step=step)
+    assert dropped == dropped_entities(events, plain, step)
