@@ -62,19 +62,22 @@ def period_sql(
     *,
     zone: str | None = None,
     span_ms: tuple[int, int] | None = None,
+    within_span: bool = False,
 ) -> str:
     """The period number of ``column`` in the time zone ``tz`` (a bound parameter).
 
     On DuckDB, with the zone's name and the span of the query (epoch ms), rows inside the span
     (widened by ``OFFSET_MARGIN_MS``) are bucketed with the zone's UTC offsets of that span as
     integer constants — several times faster than converting every timestamp through ICU —
-    and rows outside it with ``timezone()``. Both give the same local date.
+    and rows outside it with ``timezone()``. Both give the same local date. ``within_span``
+    says every row's ``column`` lies inside the span (the statement filters on it), so the
+    check and the fallback are left out.
     """
     if d is Dialect.DUCKDB:
         local = f"CAST(timezone({tz}, {column} AT TIME ZONE 'UTC') AS DATE)"
         days = f"date_diff('day', DATE '1970-01-01', {local})"
         if zone is not None and span_ms is not None:
-            days = _fixed_offset_days(column, zone, span_ms, fallback=days)
+            days = _fixed_offset_days(column, zone, span_ms, fallback=None if within_span else days)
             local = f"(DATE '1970-01-01' + CAST({days} AS INTEGER))"
         if period is Period.DAY:
             return f"CAST({days} AS BIGINT)"
@@ -90,7 +93,9 @@ def period_sql(
     return f"toInt64(toYear({local}) * 12 + toMonth({local}) - 1)"
 
 
-def _fixed_offset_days(column: str, zone: str, span_ms: tuple[int, int], *, fallback: str) -> str:
+def _fixed_offset_days(
+    column: str, zone: str, span_ms: tuple[int, int], *, fallback: str | None
+) -> str:
     """Local days since 1970-01-01 from epoch ms plus the zone's offset (only integers)."""
     lo, hi = span_ms[0] - OFFSET_MARGIN_MS, span_ms[1] + OFFSET_MARGIN_MS
     ms = f"epoch_ms({column})"
@@ -107,6 +112,8 @@ def _fixed_offset_days(column: str, zone: str, span_ms: tuple[int, int], *, fall
         )
     shift = _SHIFT_DAYS * DAY_MS
     fast = f"(({ms} + {offset} + {shift}) // {DAY_MS} - {_SHIFT_DAYS})"
+    if fallback is None:
+        return fast
     return f"(CASE WHEN {ms} >= {lo} AND {ms} < {hi} THEN {fast} ELSE {fallback} END)"
 
 
