@@ -25,6 +25,8 @@ event in the range may start a chain.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +42,8 @@ Ints = npt.NDArray[np.int64]
 TIME_BITS = 40
 CHUNK_ENTITIES = 1 << (63 - TIME_BITS - STEP_BITS)
 MISSING = -1
+# Inputs from this many events are folded in parallel chunks.
+PARALLEL_EVENTS = 1_000_000
 
 
 def fits_time_bits(q: FunnelQuery) -> bool:
@@ -74,8 +78,8 @@ def fold_sequences(
     n = len(offsets) - 1
     starts = np.full((steps, n), MISSING, dtype=np.int64)
     reached_at = np.full((steps, n), MISSING, dtype=np.int64) if timing else None
-    for lo in range(0, n, CHUNK_ENTITIES):
-        hi = min(n, lo + CHUNK_ENTITIES)
+
+    def fold(lo: int, hi: int) -> None:
         part = seq[offsets[lo] : offsets[hi]]
         lengths = np.diff(offsets[lo : hi + 1])
         entity = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths)
@@ -87,6 +91,18 @@ def fold_sequences(
             window_ms=window_ms,
             first_attempt=first_attempt,
         )
+
+    # Chunks are independent and numpy releases the GIL: one per core for large inputs.
+    cores = min(os.cpu_count() or 1, 8) if len(seq) >= PARALLEL_EVENTS else 1
+    size = min(CHUNK_ENTITIES, -(-n // cores)) or 1
+    bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+    if len(bounds) > 1:
+        with ThreadPoolExecutor(max_workers=cores) as pool:
+            for done in [pool.submit(fold, lo, hi) for lo, hi in bounds]:
+                done.result()
+    else:
+        for lo, hi in bounds:
+            fold(lo, hi)
     return Folded(starts=starts, reached_at=reached_at)
 
 

@@ -173,10 +173,8 @@ class FunnelRunner:
         grouped_query = q.breakdown is not None or q.over_time is not None
         if self._folds_in_columns(engine):
             assert isinstance(engine, DuckDBEngine)
-            table, folded = self._fold(engine, grouped=grouped_query, timing=False)
-            timing = None
-            if q.time_to_convert:
-                timing = timing_row(self._fold(engine, grouped=False, timing=True)[1])
+            table, folded = self._fold(engine, grouped=grouped_query, timing=q.time_to_convert)
+            timing = timing_row(folded) if q.time_to_convert else None
             if not grouped_query:
                 return funnel_result(q, folded.counts(), timing_row=timing)
             return funnel_result(q, [], grouped=_grouped_counts(table, folded), timing_row=timing)
@@ -208,22 +206,28 @@ class FunnelRunner:
 
 def _grouped_counts(table: pa.Table, folded: Folded) -> list[tuple[str, int, list[int]]]:
     """``(value, period number, count per step)`` over the entities whose chain started."""
-    started = folded.starts[0] >= 0
-    keep = np.flatnonzero(started)
-    values = table.column("value").take(keep).to_pylist()
-    buckets = table.column("bucket").take(keep).to_pylist()
-    groups: dict[tuple[str, int], int] = {}
-    group_of = np.fromiter(
-        (
-            groups.setdefault((value_label(v), int(b)), len(groups))
-            for v, b in zip(values, buckets, strict=True)
-        ),
-        dtype=np.int64,
-        count=len(keep),
-    )
+    keep = np.flatnonzero(folded.starts[0] >= 0)
     reached = folded.starts[:, keep] >= 0
-    per_step = [np.bincount(group_of[r], minlength=len(groups)) for r in reached]
-    return [(value, bucket, [int(c[g]) for c in per_step]) for (value, bucket), g in groups.items()]
+    columns = {f"s{i}": pa.array(r.astype(np.int64)) for i, r in enumerate(reached)}
+    grouped = (
+        pa.table(
+            {"value": table.column("value").take(keep), "bucket": table.column("bucket").take(keep)}
+            | columns
+        )
+        .group_by(["value", "bucket"])
+        .aggregate([(c, "sum") for c in columns])
+    )
+    sums = [grouped.column(f"{c}_sum").to_pylist() for c in columns]
+    return [
+        (value_label(v), int(b), [int(s[i]) for s in sums])
+        for i, (v, b) in enumerate(
+            zip(
+                grouped.column("value").to_pylist(),
+                grouped.column("bucket").to_pylist(),
+                strict=True,
+            )
+        )
+    ]
 
 
 def _sum_counts(rows: Sequence[list[int]], k: int) -> list[int]:
