@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -375,3 +376,45 @@ def test_a_load_killed_around_the_re_attribution_is_replayed_to_the_same_result(
         "ann-t3": "acme",
     }
     assert store.load([linking]).stored == 0
+
+
+@pytest.mark.parametrize("url", ["duckdb://", "chdb://"])
+def test_the_catalog_counts_each_property_over_events_of_different_shapes(
+    url: str, tmp_path: Path
+) -> None:
+    """Keys counted per event whatever the other keys, their order, or empty properties;
+    first and last seen per key; the counts add up over two loads."""
+    shapes = [
+        {"a": 1, "b": "x"},  # 12:00
+        {"b": "y", "a": 2},  # 12:01, the same keys in another order
+        {"a": 3},  # 12:02
+        {},  # 12:03: no keys
+        {"c": True, "a": 4},  # 12:04
+        {"a": 5},  # 12:05, a shape seen before
+    ]
+    messages = [
+        {
+            "type": "track",
+            "event": "E",
+            "userId": "u",
+            "properties": props,
+            "messageId": f"shape-{i}",
+            "timestamp": _iso(RECEIVED - DAY + i * 60_000),
+        }
+        for i, props in enumerate(shapes)
+    ]
+    store = open_store(url, tmp_path)
+    first, second = tmp_path / "1.ndjson", tmp_path / "2.ndjson"
+    first.write_bytes(records(messages[:3]))
+    second.write_bytes(records(messages[3:]))
+    store.load([first])
+    store.load([second])
+    (entry,) = store.catalog(1)
+    assert entry.count == 6
+    minute = timedelta(minutes=1)
+    start = datetime(2026, 11, 19, 12, tzinfo=UTC)  # RECEIVED - DAY
+    assert [(p.name, p.count, p.first_seen, p.last_seen) for p in entry.properties] == [
+        ("a", 5, start, start + 5 * minute),
+        ("b", 2, start, start + minute),
+        ("c", 1, start + 4 * minute, start + 4 * minute),
+    ]
