@@ -82,3 +82,34 @@ def test_paths_fold_rare_events_into_other_and_read_backwards_from_an_end(
         # the last b of u1 follows another b; u2's b follows a
         assert (b.direction, b.entities) == ("before", 2)
         assert [(x.source, x.target, x.count) for x in b.links] == [("b", "a", 1), ("b", "b", 1)]
+
+
+def test_paths_collapse_long_runs_of_repeats(engines: Engines) -> None:
+    # given u1: x, a, then b sixty times, c, d; u2: a, b, b, c (one second apart, 9 March UTC)
+    day = 1773014400000
+    sequences = {"u1": ["x", "a", *["b"] * 60, "c", "d"], "u2": ["a", "b", "b", "c"]}
+    events = [
+        Ev(name, user, None, day + 1000 * i, uid=hash((user, i)))
+        for user, names in sequences.items()
+        for i, name in enumerate(names)
+    ]
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    span = {"from": "2026-03-09", "to": "2026-03-09", "depth": 4}
+    collapsed = PathsQuery.model_validate({**span, "start": "a"})
+    raw = PathsQuery.model_validate({**span, "start": "a", "collapse_repeats": False})
+    before = PathsQuery.model_validate({**span, "end": "c", "depth": 5})
+    for engine in engines.all():
+        # when
+        runs = [PathsRunner(q, workspace_id=ws).calculate(engine) for q in (collapsed, raw, before)]
+        # then the sixty b count once when collapsed, and as they are when not
+        assert [(x.level, x.source, x.target, x.count) for x in runs[0].links] == [
+            (1, "a", "b", 2), (2, "b", "c", 2), (3, "c", "d", 1),
+        ], engine.dialect  # fmt: skip
+        assert [(n.level, n.event, n.count) for n in runs[1].nodes] == [
+            (1, "a", 2), (2, "b", 2), (3, "b", 2), (4, "b", 1), (4, "c", 1),
+        ], engine.dialect  # fmt: skip
+        # read backwards from the last c: c, b, a, then x for u1 only
+        assert [(x.level, x.source, x.target, x.count) for x in runs[2].links] == [
+            (1, "c", "b", 2), (2, "b", "a", 2), (3, "a", "x", 1),
+        ], engine.dialect  # fmt: skip
