@@ -115,35 +115,40 @@ def _fold_chunk(
     window_ms: int,
     first_attempt: bool,
 ) -> None:
-    """Fill ``starts`` (and ``reached_at``) of one chunk; ``keys`` is sorted."""
-    step_of = keys & ((1 << STEP_BITS) - 1)
-    prev_at = prev_best = np.empty(0, dtype=np.int64)
+    """Fill ``starts`` (and ``reached_at``) of one chunk; ``keys`` is sorted.
+
+    Chain values are kept as ``entity << TIME_BITS | start + 1``; the entity's own base
+    (``start + 1`` = 0) stands for "no chain", so one running maximum serves every entity.
+    Within a moment the keys are ordered by step, so the lookup of step ``k - 1`` "at or
+    before" an event of step ``k`` takes the whole moment.
+    """
+    step_of = (keys & ((1 << STEP_BITS) - 1)).astype(np.int8)
+    high = ~np.int64((1 << TIME_BITS) - 1)
+    prev_at = np.empty(0, dtype=np.int64)
+    prev_best = np.zeros(1, dtype=np.int64)  # a "no chain" in front of every lookup
     for k in range(starts.shape[0]):
         at = keys[step_of == k] >> STEP_BITS  # entity << TIME_BITS | t, sorted
-        base = (at >> TIME_BITS) << TIME_BITS
-        t = at - base
+        base = at & high
         if k == 0:
-            ok = t < range_ms
+            ok = at - base < range_ms
             if first_attempt:
                 ok &= _first_per_entity(base, ok)
-            chain = np.where(ok, t + 1, 0)  # start + 1, 0 for none
-        elif len(prev_at) == 0:  # no chain reached the step before
-            chain = np.zeros(len(at), dtype=np.int64)
+            best = np.where(ok, at + 1, base)
         else:
-            before = np.searchsorted(prev_at, at, side="right") - 1
-            chain = prev_best[np.maximum(before, 0)] - base  # < 0 when of another entity
-            chain[before < 0] = 0
-            chain = np.where((chain > 0) & (chain - 1 >= t - window_ms), chain, 0)
-        best = np.maximum.accumulate(chain + base)  # running maximum within each entity
+            # the previous step's best chain as of each event's moment (ties included)
+            chain = prev_best[np.searchsorted(prev_at, at, side="right")]
+            usable = (chain > base) & (chain >= at + (1 - window_ms))
+            best = np.where(usable, chain, base)
+        np.maximum.accumulate(best, out=best)
         if len(at):
-            last = np.flatnonzero(np.r_[base[1:] != base[:-1], True])
-            entity = at[last] >> TIME_BITS
+            last = np.append(np.flatnonzero(base[1:] != base[:-1]), len(at) - 1)
             final = best[last] - base[last]
+            entity = base[last] >> TIME_BITS
             starts[k, entity] = final - 1
             if reached_at is not None:  # the first event at which the final value was held
                 first = np.searchsorted(best, best[last], side="left")
-                reached_at[k, entity] = np.where(final > 0, t[first], MISSING)
-        prev_at, prev_best = at, best
+                reached_at[k, entity] = np.where(final > 0, at[first] - base[first], MISSING)
+        prev_at, prev_best = at, np.concatenate(([0], best))
 
 
 def _first_per_entity(base: Ints, ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
