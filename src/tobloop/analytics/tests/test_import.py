@@ -270,3 +270,32 @@ def test_rejected_rows_keep_their_line_numbers_across_parts(
     report = import_events(principal, source, store=DuckDBStore(tmp_path / "e.duckdb"))
     assert (report.rows, report.created) == (12, 10)
     assert [(r.row, r.column) for r in report.rejected] == [(7, None), (10, "event")]
+
+
+def test_bulk_keys_are_the_stores_dedupe_keys(principal: Any, tmp_path: Path) -> None:
+    """The bulk path derives dedupe_key its own way; it must be schema.dedupe_key exactly, or a
+    re-import of events stored by the loader (or the line-by-line path) would store them twice."""
+    from tobloop.analytics.logic.importing import _Importer
+    from tobloop.analytics.store.schema import dedupe_key
+
+    # (ids that could be numbers go line by line: they are not used here)
+    ids = ["h-0", "m", "é-ü-中文", "x" * 200, "a:b:c", "id-" + "0123456789abcdef" * 2]
+    rows = [
+        {"type": "track", "event": "E", "userId": "u", "messageId": m, "timestamp": "2026-01-01"}
+        for m in ids
+    ]
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    importer = _Importer(principal.workspace_id, store, lambda rows: None, lambda *a: None)
+    bulk = importer._bulk(write(tmp_path / "a.ndjson", rows))
+    assert bulk is not None and bulk.stored == len(ids)
+    with store.reading() as con:
+        assert con is not None
+        keys = dict(con.execute("SELECT message_id, dedupe_key FROM events").fetchall())
+    assert keys == {m: dedupe_key(principal.workspace_id, m) for m in ids}
+    # Stored line by line (the loader's key expression) first, then imported in bulk: the bulk
+    # import finds every event already stored.
+    other = DuckDBStore(tmp_path / "o.duckdb")
+    slow = import_events(principal, write(tmp_path / "b.ndjson", [*rows, b"{oops"]), store=other)
+    assert (slow.created, len(slow.rejected)) == (len(ids), 1)
+    again = import_events(principal, tmp_path / "a.ndjson", store=other)
+    assert (again.rows, again.created, again.duplicates) == (len(ids), 0, len(ids))
