@@ -31,7 +31,10 @@ from tobloop.analytics.insights.models import Period, RetentionQuery
 from tobloop.analytics.insights.periods import (
     DAY_MS,
     OFFSET_MARGIN_MS,
+    add_periods,
+    local_midnight_ms,
     offset_segments,
+    period_start,
     range_ms,
 )
 
@@ -132,29 +135,69 @@ def build_retention(
     start_ms, end_ms = range_ms(q)
     ws = p.add(workspace_id, "UInt64")
     lo, hi = p.add(start_ms, "Int64"), p.add(end_ms, "Int64")
-    tz = p.add(q.timezone, "String")
+    # bounded retention on DuckDB buckets every row by the zone's fixed offsets (no timezone())
+    fixed = d is Dialect.DUCKDB and q.bounded
+    tz = "NULL" if fixed else p.add(q.timezone, "String")
     n = p.add(q.periods, "Int64")
     entity, has_entity = entity_column(q.by)
     start = matcher_condition(d, q.start, p)
     back = ANY_EVENT_TYPES if q.return_event is None else matcher_condition(d, q.return_event, p)
     scope = f"workspace_id = {ws} AND {has_entity}"
     span = (start_ms, end_ms)
-    first_period = period_sql(d, "first_at", q.period, tz, zone=q.timezone, span_ms=span)
+    first_period = period_sql(
+        d, "first_at", q.period, tz, zone=q.timezone, span_ms=span, within_span=True
+    )
     return_period = period_sql(d, "timestamp", q.period, tz, zone=q.timezone, span_ms=span)
     bd = breakdown_sql(d, q.breakdown, p, table=table, workspace=ws, account_values=account_values)
     v, cv = ("bv, ", "c.bv, ") if q.breakdown is not None else ("", "")
-    if q.bounded:
+    returns = f"""SELECT {entity} AS entity, {return_period} AS pn FROM {table}
+    WHERE {scope} AND {back} AND {time_at_least(d, lo)}
+      AND {entity} IN (SELECT entity FROM cohort)"""
+    if not q.bounded:
+        # unbounded: only each entity's furthest return period matters
+        back_cte = f"SELECT entity, max(pn) AS pn FROM ({returns}) AS r GROUP BY entity"
+        tail = f"""SELECT {v}pn, k, count(*) AS n FROM (
+    SELECT {cv}c.pn AS pn, least(r.pn - c.pn, {n}) AS k
+    FROM cohort AS c JOIN back AS r ON r.entity = c.entity) AS furthest
+WHERE k >= 1
+GROUP BY {v}pn, k"""
+    elif fixed:
+        # each entity's return periods as bits of 64-period blocks counted from the range's
+        # first period (returns are on or after it): one row per entity and block instead of
+        # one per entity and period, and a cohort's period p+k is one bit test. Returns after
+        # the last cohort's period N are not read.
+        base = p.add(period_number(period_start(q.date_from, q.period), q.period), "Int64")
+        last = add_periods(period_start(q.date_to, q.period), q.period, q.periods + 1)
+        horizon_ms = local_midnight_ms(last, q.timezone)
+        horizon = p.add(horizon_ms, "Int64")
+        within = period_sql(
+            d,
+            "timestamp",
+            q.period,
+            tz,
+            zone=q.timezone,
+            span_ms=(start_ms, horizon_ms),
+            within_span=True,
+        )
+        returns = f"""SELECT {entity} AS entity, {within} AS pn FROM {table}
+    WHERE {scope} AND {back} AND {time_at_least(d, lo)} AND {time_below(d, horizon)}
+      AND {entity} IN (SELECT entity FROM cohort)"""
+        back_cte = f"""SELECT entity, off // 64 AS blk,
+           bit_or(1::UBIGINT << (off % 64)::UBIGINT) AS m
+    FROM (SELECT entity, pn - {base} AS off FROM ({returns}) AS r) AS o
+    GROUP BY entity, blk"""
+        at = f"(c.pn + ks.k - {base})"
+        tail = f"""SELECT {cv}c.pn, ks.k AS k, count(*) AS n
+FROM cohort AS c CROSS JOIN range(1, {n} + 1) AS ks(k)
+JOIN back AS r ON r.entity = c.entity AND r.blk = {at} // 64
+WHERE (r.m >> ({at} % 64)::UBIGINT) & 1::UBIGINT = 1
+GROUP BY {cv}c.pn, ks.k"""
+    else:
+        back_cte = f"SELECT DISTINCT entity, pn FROM ({returns}) AS r"
         tail = f"""SELECT {cv}c.pn, r.pn - c.pn AS k, count(DISTINCT c.entity) AS n
 FROM cohort AS c JOIN back AS r ON r.entity = c.entity
 WHERE r.pn - c.pn BETWEEN 1 AND {n}
 GROUP BY {cv}c.pn, r.pn - c.pn"""
-    else:
-        tail = f"""SELECT {v}pn, k, count(*) AS n FROM (
-    SELECT c.entity AS entity, {cv}c.pn AS pn, least(max(r.pn) - c.pn, {n}) AS k
-    FROM cohort AS c JOIN back AS r ON r.entity = c.entity
-    GROUP BY c.entity, {cv}c.pn) AS furthest
-WHERE k >= 1
-GROUP BY {v}pn, k"""
     if q.breakdown is None:
         firsts = f"""SELECT {entity} AS entity, min(timestamp) AS first_at FROM {table}
     WHERE {scope} AND {start} AND {time_below(d, hi)}
@@ -176,9 +219,7 @@ GROUP BY {v}pn, k"""
     SELECT entity, {v}{first_period} AS pn FROM firsts
     WHERE {time_at_least(d, lo, "first_at")}
 ), back AS (
-    SELECT DISTINCT {entity} AS entity, {return_period} AS pn FROM {table}
-    WHERE {scope} AND {back} AND {time_at_least(d, lo)}
-      AND {entity} IN (SELECT entity FROM cohort)
+    {back_cte}
 )
 SELECT {v}pn, 0 AS k, count(*) AS n FROM cohort GROUP BY {v}pn
 UNION ALL

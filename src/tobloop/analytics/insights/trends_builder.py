@@ -141,7 +141,7 @@ def _duckdb_trends(
         if grouped
         else "folded AS (SELECT * FROM marks)"
     )
-    bit = "(m >> b::INTEGER) & 1 = 1"
+    bit = "(m >> b::UBIGINT) & 1::UBIGINT = 1"
     value = "e.bv AS value, " if grouped else ""
     order = "value, pn" if grouped else "pn"
     sql = f"""WITH {ctes}scoped AS (
@@ -150,7 +150,7 @@ def _duckdb_trends(
     WHERE {scope}
 ), marks AS MATERIALIZED (
     SELECT GROUPING(off) AS level, bv, off, blk, distinct_id, account_id, count(*) AS n,
-           bit_or(1::UBIGINT << (off % {_BLOCK})::INTEGER) AS m
+           bit_or(1::UBIGINT << (off % {_BLOCK})::UBIGINT) AS m
     FROM (SELECT bv, off, off // {_BLOCK} AS blk, distinct_id, account_id FROM scoped) AS s
     GROUP BY GROUPING SETS ((bv, off), (bv, distinct_id, account_id, blk))
 ), {values}, events AS (

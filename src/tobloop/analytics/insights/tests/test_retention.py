@@ -124,3 +124,41 @@ def test_weekly_cohort_labelled_by_monday_and_bounded_vs_unbounded(engines: Engi
         assert unbounded.model_dump(mode="json")["cohorts"] == [
             {"cohort": "2026-03-09", "size": 1, "retained": [1, 1, 0]}
         ]
+
+
+def test_daily_retention_across_many_periods_by_hand(engines: Engines) -> None:
+    # given daily cohorts from 1 January 2026 (day 0) over 120 days, 10 periods, in UTC:
+    # u2 starts on day 0 and returns on days 1, 5 and 130 (after the range);
+    # u1 starts on day 60 and returns on days 63, 64, 65 and 70; u3 starts on day 100 and
+    # returns on days 101 and 127
+    jan1 = 1767225600000  # 2026-01-01 00:00 UTC
+    plan = [("u2", "s", 0), ("u2", "r", 1), ("u2", "r", 5), ("u2", "r", 130),
+            ("u1", "s", 60), ("u1", "r", 63), ("u1", "r", 64), ("u1", "r", 65), ("u1", "r", 70),
+            ("u3", "s", 100), ("u3", "r", 101), ("u3", "r", 127)]  # fmt: skip
+    events = [
+        Ev(name, user, "acme", jan1 + day * DAY_MS + 3_600_000, uid=i)
+        for i, (user, name, day) in enumerate(plan)
+    ]
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    base = {"start": "s", "return": "r", "from": "2026-01-01", "to": "2026-04-30",
+            "period": "day", "periods": 10}  # fmt: skip
+    for engine in engines.all():
+        # when
+        runs = [
+            RetentionRunner(RetentionQuery.model_validate({**base, "bounded": b}), workspace_id=ws)
+            .calculate(engine)
+            .cohorts
+            for b in (True, False)
+        ]
+        # then: every day is a cohort; the three non-empty ones
+        assert len(runs[0]) == 120
+        bounded = {(c.cohort - date(2026, 1, 1)).days: c.retained for c in runs[0] if c.size}
+        assert bounded == {
+            0: [1, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+            60: [0, 0, 1, 1, 1, 0, 0, 0, 0, 1],
+            100: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        }, engine.dialect
+        # on or after: each came back on or after day 10 of its cohort
+        unbounded = {(c.cohort - date(2026, 1, 1)).days: c.retained for c in runs[1] if c.size}
+        assert unbounded == {day: [1] * 10 for day in (0, 60, 100)}, engine.dialect

@@ -3,19 +3,18 @@ WITH firsts AS (
     WHERE workspace_id = $p0 AND distinct_id != '' AND (event = $p5) AND timestamp < epoch_ms($p2::BIGINT)
     GROUP BY distinct_id
 ), cohort AS (
-    SELECT entity, CAST(((CASE WHEN epoch_ms(first_at) >= 1737734400000 AND epoch_ms(first_at) < 1809532800000 THEN ((epoch_ms(first_at) + 28800000 + 86400000000000) // 86400000 - 1000000) ELSE date_diff('day', DATE '1970-01-01', CAST(timezone($p3, first_at AT TIME ZONE 'UTC') AS DATE)) END) + 3) // 7 AS BIGINT) AS pn FROM firsts
+    SELECT entity, CAST((((epoch_ms(first_at) + 28800000 + 86400000000000) // 86400000 - 1000000) + 3) // 7 AS BIGINT) AS pn FROM firsts
     WHERE first_at >= epoch_ms($p1::BIGINT)
 ), back AS (
-    SELECT DISTINCT distinct_id AS entity, CAST(((CASE WHEN epoch_ms(timestamp) >= 1737734400000 AND epoch_ms(timestamp) < 1809532800000 THEN ((epoch_ms(timestamp) + 28800000 + 86400000000000) // 86400000 - 1000000) ELSE date_diff('day', DATE '1970-01-01', CAST(timezone($p3, timestamp AT TIME ZONE 'UTC') AS DATE)) END) + 3) // 7 AS BIGINT) AS pn FROM events
+    SELECT entity, max(pn) AS pn FROM (SELECT distinct_id AS entity, CAST(((CASE WHEN epoch_ms(timestamp) >= 1737734400000 AND epoch_ms(timestamp) < 1809532800000 THEN ((epoch_ms(timestamp) + 28800000 + 86400000000000) // 86400000 - 1000000) ELSE date_diff('day', DATE '1970-01-01', CAST(timezone($p3, timestamp AT TIME ZONE 'UTC') AS DATE)) END) + 3) // 7 AS BIGINT) AS pn FROM events
     WHERE workspace_id = $p0 AND distinct_id != '' AND (event = $p6 AND coalesce(json_type(properties, $p7) NOT IN ('NULL', ''), false)) AND timestamp >= epoch_ms($p1::BIGINT)
-      AND distinct_id IN (SELECT entity FROM cohort)
+      AND distinct_id IN (SELECT entity FROM cohort)) AS r GROUP BY entity
 )
 SELECT pn, 0 AS k, count(*) AS n FROM cohort GROUP BY pn
 UNION ALL
 SELECT pn, k, count(*) AS n FROM (
-    SELECT c.entity AS entity, c.pn AS pn, least(max(r.pn) - c.pn, $p4) AS k
-    FROM cohort AS c JOIN back AS r ON r.entity = c.entity
-    GROUP BY c.entity, c.pn) AS furthest
+    SELECT c.pn AS pn, least(r.pn - c.pn, $p4) AS k
+    FROM cohort AS c JOIN back AS r ON r.entity = c.entity) AS furthest
 WHERE k >= 1
 GROUP BY pn, k
 -- params: {"p0":7,"p1":1772294400000,"p2":1774972800000,"p3":"Asia/Shanghai","p4":4,"p5":"signup","p6":"login","p7":"/plan"}

@@ -4,7 +4,7 @@ WITH scoped AS (
     WHERE workspace_id = $p0 AND (event = $p3 AND NOT coalesce(json_type(properties, $p4) IN ('VARCHAR') AND json_extract_string(properties, $p4) = $p5, false)) AND timestamp >= epoch_ms($p1::BIGINT) AND timestamp < epoch_ms($p2::BIGINT)
 ), marks AS MATERIALIZED (
     SELECT GROUPING(off) AS level, bv, off, blk, distinct_id, account_id, count(*) AS n,
-           bit_or(1::UBIGINT << (off % 64)::INTEGER) AS m
+           bit_or(1::UBIGINT << (off % 64)::UBIGINT) AS m
     FROM (SELECT bv, off, off // 64 AS blk, distinct_id, account_id FROM scoped) AS s
     GROUP BY GROUPING SETS ((bv, off), (bv, distinct_id, account_id, blk))
 ), folded AS (SELECT * FROM marks), events AS (
@@ -18,10 +18,10 @@ WITH scoped AS (
     GROUP BY bv, account_id, blk
 ), user_counts AS (
     SELECT bv, blk * 64 + b AS off, count(*) AS n FROM users, range(64) AS r(b)
-    WHERE (m >> b::INTEGER) & 1 = 1 GROUP BY ALL
+    WHERE (m >> b::UBIGINT) & 1::UBIGINT = 1 GROUP BY ALL
 ), account_counts AS (
     SELECT bv, blk * 64 + b AS off, count(*) AS n FROM accounts, range(64) AS r(b)
-    WHERE (m >> b::INTEGER) & 1 = 1 GROUP BY ALL
+    WHERE (m >> b::UBIGINT) & 1::UBIGINT = 1 GROUP BY ALL
 )
 SELECT e.off + $p6 AS pn, e.n, coalesce(u.n, 0), coalesce(a.n, 0)
 FROM events AS e
