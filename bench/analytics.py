@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/analytics.py [--events 100000000] [--users 1000000]
         [--accounts 10000] [--names 20] [--days 180] [--scratch DIR] [--json]
+        [--only funnel,retention,paths,trends,active,floor,chdb]
 
 1. **Generate** a reproducible event set with DuckDB (``--events`` rows, ``--users`` users
    spread over ``--accounts`` accounts with a segment each, ``--names`` event names, ``--days``
@@ -10,7 +11,8 @@
    keeps them). Both steps are timed and cached in the scratch directory.
 2. **Queries** through tobloop's own runners on that store: a 5-step funnel with a 7-day
    window counted by user, broken down by account segment; weekly retention for 12 weeks;
-   paths of depth 4 from a start event; daily active accounts (trends).
+   paths of depth 4 from a start event; daily events, users and accounts (trends); DAU, WAU
+   and MAU of accounts (active). ``--only`` runs a subset.
 3. **References** on the same data: the funnel question asked of ClickHouse's
    ``windowFunnel`` through chdb over the Parquet file (explicit non-nullable schema), and the
    DuckDB scan floor (reading the columns the funnel needs once, doing nothing else).
@@ -38,6 +40,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 WORKSPACE = 1
 START = date(2026, 5, 1)
+# what --only can pick: the query kinds, the scan floor and the chdb windowFunnel reference
+KINDS = ("funnel", "retention", "paths", "trends", "active", "floor", "chdb")
 
 
 def _args() -> argparse.Namespace:
@@ -50,7 +54,16 @@ def _args() -> argparse.Namespace:
     p.add_argument("--scratch", type=Path, default=Path("/tmp/tobloop-bench-analytics"))
     p.add_argument("--memory-limit", default="6GB", help="DuckDB memory limit")
     p.add_argument("--json", action="store_true")
-    return p.parse_args()
+    p.add_argument(
+        "--only",
+        default=",".join(KINDS),
+        help=f"comma-separated parts to run (default: all of {','.join(KINDS)})",
+    )
+    a = p.parse_args()
+    a.only = {k.strip() for k in a.only.split(",") if k.strip()}
+    if unknown := a.only - set(KINDS):
+        p.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}; choose from {KINDS}")
+    return a
 
 
 def _peak_rss_mib() -> float:
@@ -161,12 +174,14 @@ def main() -> None:
     import duckdb
 
     from tobloop.analytics.insights.models import (
+        ActiveQuery,
         FunnelQuery,
         PathsQuery,
         RetentionQuery,
         TrendsQuery,
     )
     from tobloop.analytics.insights.runners import (
+        ActiveRunner,
         DuckDBEngine,
         FunnelRunner,
         PathsRunner,
@@ -183,15 +198,17 @@ def main() -> None:
 
     print("queries", file=sys.stderr)
     funnel_q = FunnelQuery.model_validate({**span, "steps": steps, "window": "7d", "by": "user"})
-    report["funnel_s"], funnel = _timed(
-        "funnel, 5 steps, 7 d, by user",
-        lambda: FunnelRunner(funnel_q, workspace_id=WORKSPACE).calculate(engine),
-        log,
-    )
-    ours = [s.count for s in funnel.steps]
-    report["funnel_counts"] = ours
+    ours: list[int] | None = None
+    if "funnel" in a.only:
+        report["funnel_s"], funnel = _timed(
+            "funnel, 5 steps, 7 d, by user",
+            lambda: FunnelRunner(funnel_q, workspace_id=WORKSPACE).calculate(engine),
+            log,
+        )
+        ours = [s.count for s in funnel.steps]
+        report["funnel_counts"] = ours
 
-    breakdown_q = _with_segment_breakdown(funnel_q)
+    breakdown_q = _with_segment_breakdown(funnel_q) if "funnel" in a.only else None
     if breakdown_q is not None:
         report["funnel_breakdown_s"], _ = _timed(
             "funnel, 5 steps, 7 d, by user, breakdown by account segment",
@@ -202,44 +219,59 @@ def main() -> None:
     retention_q = RetentionQuery.model_validate(
         {**span, "start": {"event": "e0"}, "period": "week", "periods": 12, "by": "user"}
     )
-    report["retention_s"], _ = _timed(
-        "retention, weekly, 12 weeks",
-        lambda: RetentionRunner(retention_q, workspace_id=WORKSPACE).calculate(engine),
-        log,
-    )
+    if "retention" in a.only:
+        report["retention_s"], _ = _timed(
+            "retention, weekly, 12 weeks",
+            lambda: RetentionRunner(retention_q, workspace_id=WORKSPACE).calculate(engine),
+            log,
+        )
     paths_q = PathsQuery.model_validate({**span, "start": "e0", "depth": 4})
-    report["paths_s"], _ = _timed(
-        "paths, depth 4 from e0",
-        lambda: PathsRunner(paths_q, workspace_id=WORKSPACE).calculate(engine),
-        log,
-    )
+    if "paths" in a.only:
+        report["paths_s"], _ = _timed(
+            "paths, depth 4 from e0",
+            lambda: PathsRunner(paths_q, workspace_id=WORKSPACE).calculate(engine),
+            log,
+        )
     trends_q = TrendsQuery.model_validate({**span, "interval": "day"})
-    report["trends_s"], _ = _timed(
-        "trends: daily events, users and active accounts",
-        lambda: TrendsRunner(trends_q, workspace_id=WORKSPACE).calculate(engine),
-        log,
-    )
+    if "trends" in a.only:
+        report["trends_s"], _ = _timed(
+            "trends: daily events, users and active accounts",
+            lambda: TrendsRunner(trends_q, workspace_id=WORKSPACE).calculate(engine),
+            log,
+        )
+    active_q = ActiveQuery.model_validate({**span, "by": "account"})
+    if "active" in a.only:
+        report["active_s"], _ = _timed(
+            "active accounts: DAU, WAU and MAU of every day",
+            lambda: ActiveRunner(active_q, workspace_id=WORKSPACE).calculate(engine),
+            log,
+        )
 
     names = ", ".join(f"'e{i}'" for i in range(5))
-    report["scan_floor_s"], _ = _timed(
-        "scan floor (DuckDB reads the funnel's columns)",
-        lambda: con.execute(
-            "SELECT count(*), max(distinct_id), max(timestamp) FROM events "
-            f"WHERE workspace_id = {WORKSPACE} AND event IN ({names})"
-        ).fetchall(),
-        log,
-    )
+    if "floor" in a.only:
+        report["scan_floor_s"], _ = _timed(
+            "scan floor (DuckDB reads the funnel's columns)",
+            lambda: con.execute(
+                "SELECT count(*), max(distinct_id), max(timestamp) FROM events "
+                f"WHERE workspace_id = {WORKSPACE} AND event IN ({names})"
+            ).fetchall(),
+            log,
+        )
     con.close()
 
-    report["chdb_window_funnel_s"], reference = _timed(
-        "reference: chdb windowFunnel over the Parquet file",
-        lambda: _chdb_window_funnel(parquet, first, last),
-        log,
-    )
-    report["chdb_counts"] = reference
-    report["funnel_ratio_to_chdb"] = round(report["funnel_s"] / report["chdb_window_funnel_s"], 3)
-    report["funnel_ratio_to_scan_floor"] = round(report["funnel_s"] / report["scan_floor_s"], 2)
-    report["same_counts"] = ours == reference
+    if "chdb" in a.only:
+        report["chdb_window_funnel_s"], reference = _timed(
+            "reference: chdb windowFunnel over the Parquet file",
+            lambda: _chdb_window_funnel(parquet, first, last),
+            log,
+        )
+        report["chdb_counts"] = reference
+    if {"funnel", "chdb"} <= a.only:
+        ratio = report["funnel_s"] / report["chdb_window_funnel_s"]
+        report["funnel_ratio_to_chdb"] = round(ratio, 3)
+        report["same_counts"] = ours == report["chdb_counts"]
+    if {"funnel", "floor"} <= a.only:
+        report["funnel_ratio_to_scan_floor"] = round(report["funnel_s"] / report["scan_floor_s"], 2)
     report["peak_rss_mib"] = round(_peak_rss_mib())
     if a.json:
         print(json.dumps(report))
