@@ -330,15 +330,15 @@ def build_funnel_sequences(
     grouped: bool = False,
     account_values: dict[str, str] | None = None,
 ) -> BuiltQuery:
-    """DuckDB: one row per entity with its matching events as one sorted list of integers.
+    """DuckDB: one row per entity with its matching events as one list of integers.
 
     Each element is ``(ms since the range start) * 16 + step`` (0-based step), so the list
-    sorted as integers is in time order; :mod:`funnel_fold` folds all lists at once. Only for
-    funnels whose steps have distinct event names (:func:`distinct_step_names`), where an event
-    matches one step at most. With ``grouped`` the row also holds the entity's anchor — its
-    first step-1 event in the range, on a tie the smallest breakdown text — as its breakdown
-    value and period number (0 without ``over_time``): ``entity, value, bucket, seq``;
-    otherwise ``entity, seq``.
+    sorted as integers is in time order; :mod:`funnel_fold` sorts and folds all lists at
+    once. Only for funnels whose steps have distinct event names
+    (:func:`distinct_step_names`), where an event matches one step at most. With ``grouped``
+    the row also holds the entity's anchor — its first step-1 event in the range, on a tie
+    the smallest breakdown text — as its breakdown value and period number (0 without
+    ``over_time``): ``entity, value, bucket, seq``; otherwise ``entity, seq``.
     """
     if not distinct_step_names(q):
         raise ValueError("sequences need steps with distinct event names")
@@ -381,7 +381,7 @@ def build_funnel_sequences(
     WHERE workspace_id = {ws} AND {has_entity} AND event IN ({name_list})
       AND {time_at_least(d, lo)} AND {time_below(d, scan_end)}
 )
-SELECT entity, {anchor}list_sort(list((ts - {lo}) * {2**STEP_BITS} + step)) AS seq
+SELECT entity, {anchor}list((ts - {lo}) * {2**STEP_BITS} + step) AS seq
 FROM matched WHERE step IS NOT NULL
 GROUP BY entity"""
     return BuiltQuery(sql=sql, params=p.values)
