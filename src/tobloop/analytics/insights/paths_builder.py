@@ -69,7 +69,8 @@ def _duckdb_paths(
 ) -> BuiltQuery:
     depth = q.depth
     after = q.start is not None
-    packed = f"(epoch_ms(timestamp) - {lo}::BIGINT) * w + code"
+    # epoch_us // 1000 is epoch_ms (times are after 1970) at a quarter of its cost per row
+    packed = f"(epoch_us(timestamp) // 1000 - {lo}::BIGINT) * w + code"
     # the anchor: the first start event, or the last end event (read backwards from it)
     first = "min" if after else "max"
     ordered = "list_sort(l)" if after else "list_reverse_sort(l)"

@@ -99,25 +99,30 @@ def period_sql(
 def _fixed_offset_days(
     column: str, zone: str, span_ms: tuple[int, int], *, fallback: str | None
 ) -> str:
-    """Local days since 1970-01-01 from epoch ms plus the zone's offset (only integers)."""
+    """Local days since 1970-01-01 from epoch microseconds plus the zone's offset (integers).
+
+    Microseconds, because DuckDB's ``epoch_us`` reads the stored value as it is while
+    ``epoch_ms`` costs about four times as much per row; the day is the same (offsets and the
+    shift are whole milliseconds).
+    """
     lo, hi = span_ms[0] - OFFSET_MARGIN_MS, span_ms[1] + OFFSET_MARGIN_MS
-    ms = f"epoch_ms({column})"
+    us = f"epoch_us({column})"
     segments = offset_segments(zone, lo, hi)
-    offset = str(segments[0][1])
+    offset = str(segments[0][1] * 1000)
     if len(segments) > 1:
         offset = (
             "CASE "
             + " ".join(
-                f"WHEN {ms} < {start} THEN {off}"
+                f"WHEN {us} < {start * 1000} THEN {off * 1000}"
                 for (start, _), (_, off) in zip(segments[1:], segments, strict=False)
             )
-            + f" ELSE {segments[-1][1]} END"
+            + f" ELSE {segments[-1][1] * 1000} END"
         )
-    shift = _SHIFT_DAYS * DAY_MS
-    fast = f"(({ms} + {offset} + {shift}) // {DAY_MS} - {_SHIFT_DAYS})"
+    shift, day_us = _SHIFT_DAYS * DAY_MS * 1000, DAY_MS * 1000
+    fast = f"(({us} + {offset} + {shift}) // {day_us} - {_SHIFT_DAYS})"
     if fallback is None:
         return fast
-    return f"(CASE WHEN {ms} >= {lo} AND {ms} < {hi} THEN {fast} ELSE {fallback} END)"
+    return f"(CASE WHEN {us} >= {lo * 1000} AND {us} < {hi * 1000} THEN {fast} ELSE {fallback} END)"
 
 
 def build_retention(

@@ -6,7 +6,7 @@ WITH codes AS MATERIALIZED (
            coalesce(max(code) FILTER (WHERE event = $p3), -1) AS anchor_code
     FROM codes
 ), sequences AS (
-    SELECT list((epoch_ms(timestamp) - $p1::BIGINT) * w + code) AS l, max((epoch_ms(timestamp) - $p1::BIGINT) * w + code) FILTER (WHERE code = anchor_code) AS anchor_at
+    SELECT list((epoch_us(timestamp) // 1000 - $p1::BIGINT) * w + code) AS l, max((epoch_us(timestamp) // 1000 - $p1::BIGINT) * w + code) FILTER (WHERE code = anchor_code) AS anchor_at
     FROM events JOIN codes USING (event) CROSS JOIN dictionary
     WHERE workspace_id = $p0 AND account_id IS NOT NULL AND account_id != '' AND type IN ('track', 'page', 'screen') AND event != '' AND timestamp >= epoch_ms($p1::BIGINT) AND timestamp < epoch_ms($p2::BIGINT)
     GROUP BY account_id

@@ -1,5 +1,5 @@
 WITH scoped AS (
-    SELECT '' AS bv, CAST((((epoch_ms(timestamp) + 28800000 + 86400000000000) // 86400000 - 1000000) + 3) // 7 AS BIGINT) - $p6 AS off, distinct_id, account_id
+    SELECT '' AS bv, CAST((((epoch_us(timestamp) + 28800000000 + 86400000000000000) // 86400000000 - 1000000) + 3) // 7 AS BIGINT) - $p6 AS off, distinct_id, account_id
     FROM events
     WHERE workspace_id = $p0 AND (event = $p3 AND NOT coalesce(json_type(properties, $p4) IN ('VARCHAR') AND json_extract_string(properties, $p4) = $p5, false)) AND timestamp >= epoch_ms($p1::BIGINT) AND timestamp < epoch_ms($p2::BIGINT)
 ), marks AS MATERIALIZED (
