@@ -21,11 +21,19 @@ from pathlib import Path
 from tobloop.analytics.contracts import LoadResult
 from tobloop.analytics.ingest.spool import ready_segments
 from tobloop.analytics.store.base import EventStore, ProfileHook
+from tobloop.analytics.store.duckdb_store import DuckDBStore
+from tobloop.analytics.store.stored_keys import StoredKeys
 
 log = logging.getLogger(__name__)
 
 MAX_FILES_PER_LOAD = 512
 MAX_BYTES_PER_LOAD = 256 << 20
+# The background loader waits until a load is worth its fixed costs: DuckDB rewrites the
+# table's last, partly filled row group (up to 122,880 rows) at every commit, so small loads
+# pay for the same rows again and again. It loads once this much is ready, or once the oldest
+# ready segment was last written this long ago (idle traffic waits no longer than before).
+MIN_BYTES_PER_LOAD = 64 << 20
+LOAD_DELAY_SECONDS = 0.75
 
 
 class Loader:
@@ -35,12 +43,16 @@ class Loader:
         store: EventStore,
         on_profiles: ProfileHook | None = None,
         *,
-        interval: float = 0.5,
+        interval: float = 0.25,
+        min_bytes: int = MIN_BYTES_PER_LOAD,
+        delay: float = LOAD_DELAY_SECONDS,
     ) -> None:
         self.spool_dir = spool_dir
         self.store = store
         self.on_profiles = on_profiles
         self.interval = interval
+        self.min_bytes = min_bytes
+        self.delay = delay
         self._lock_fd: int | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -89,6 +101,22 @@ class Loader:
                 duplicates=total.duplicates + result.duplicates,
             )
 
+    def due(self, ready: list[Path], now: float | None = None) -> bool:
+        """Whether the background loader should load ``ready`` now (see MIN_BYTES_PER_LOAD)."""
+        size, oldest = 0, float("inf")
+        for path in ready:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            size += stat.st_size
+            oldest = min(oldest, stat.st_mtime)
+        if oldest == float("inf"):
+            return False
+        return (
+            size >= self.min_bytes or (time.time() if now is None else now) - oldest >= self.delay
+        )
+
     def drain_if_free(self) -> LoadResult | None:
         """Drain once when no other process is the loader (CLI reads, tests); else None."""
         if not self.try_become_loader():
@@ -103,6 +131,10 @@ class Loader:
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
+        if isinstance(self.store, DuckDBStore) and self.store.stored_keys is None:
+            # Loading is this process's steady work: keep the stored keys in memory, so a
+            # load's duplicate check does not grow with the workspace (stored_keys.py).
+            self.store.stored_keys = StoredKeys()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="event-loader", daemon=True)
         self._thread.start()
@@ -119,7 +151,8 @@ class Loader:
                 self._stop.wait(2.0)
                 continue
             try:
-                self.drain()
+                if self.due(ready_segments(self.spool_dir)):
+                    self.drain()
             except Exception:  # keep loading later; the segments stay for the next try
                 log.exception("loading spooled events failed; retrying")
                 self._stop.wait(2.0)

@@ -29,6 +29,7 @@ from tobloop.analytics.store.base import (
     stored_event,
 )
 from tobloop.analytics.store.schema import DUCKDB_DEDUPE_KEY, DUCKDB_RECORD_TYPES
+from tobloop.analytics.store.stored_keys import WRITES_TABLE, StoredKeys, bump_store_writes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -78,6 +79,7 @@ CREATE TABLE IF NOT EXISTS catalog_properties (
     last_seen TIMESTAMP NOT NULL
 );
 """
+SCHEMA += WRITES_TABLE + ";\n"
 
 _RECORD_COLUMNS = "{" + ", ".join(f"'{c}': '{t}'" for c, t in DUCKDB_RECORD_TYPES.items()) + "}"
 
@@ -272,6 +274,9 @@ class DuckDBStore(EventStore):
             "threads": threads,
             "preserve_insertion_order": False,
         }
+        # The loading process keeps the stored keys in memory (see stored_keys.py): set by
+        # the loader; other processes check a load's keys against the table.
+        self.stored_keys: StoredKeys | None = None
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         config: dict[str, Any] = {**self.config}
@@ -314,6 +319,7 @@ class DuckDBStore(EventStore):
             con.execute("INSERT INTO deleted_workspaces VALUES (?, ?)", [workspace_id, now_ms()])
             for table in ("events", "user_accounts", "catalog_events", "catalog_properties"):
                 con.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
+            bump_store_writes(con)
             con.execute("COMMIT")
 
     def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
@@ -343,19 +349,30 @@ class DuckDBStore(EventStore):
                 if accept is not None and not accept(con):
                     con.execute("ROLLBACK")
                     return None
-                result = self._load(con, on_profiles)
+                result, writes = self._load(con, on_profiles)
                 con.execute("COMMIT")
             except BaseException:
+                if self.stored_keys is not None:
+                    self.stored_keys.rolled_back()
                 con.execute("ROLLBACK")
                 raise
+        if self.stored_keys is not None:
+            self.stored_keys.committed(writes)
         return result
 
-    def _load(self, con: duckdb.DuckDBPyConnection, on_profiles: ProfileHook | None) -> LoadResult:
+    def _load(
+        self, con: duckdb.DuckDBPyConnection, on_profiles: ProfileHook | None
+    ) -> tuple[LoadResult, int | None]:
+        """The load's result, and the store's write count after it when it stored any
+        events (stored_keys.py)."""
         rows = kept = _scalar(con, "SELECT count(*) FROM staging")
         if _scalar(con, "SELECT count(*) FROM deleted_workspaces"):
             con.execute(DROP_DELETED)
             kept = _scalar(con, "SELECT count(*) FROM staging")
-        con.execute(DUPLICATE_KEYS)
+        if self.stored_keys is not None:
+            self.stored_keys.duplicate_keys(con)
+        else:
+            con.execute(DUPLICATE_KEYS)
         duplicates = _scalar(con, "SELECT count(*) FROM duplicate_keys")
         con.execute(FRESH_DEDUPED if duplicates else FRESH_ALL)
         stored = _scalar(con, "SELECT count(*) FROM fresh") if duplicates else kept
@@ -372,12 +389,13 @@ class DuckDBStore(EventStore):
             con.execute(INSERT_EVENTS)
             con.execute(CATALOG_EVENTS)
             con.execute(CATALOG_PROPERTIES)
+        writes = bump_store_writes(con) if stored else None
         con.execute(
             "DROP VIEW IF EXISTS fresh; DROP TABLE IF EXISTS fresh_rows; "
             "DROP TABLE IF EXISTS linked_users; DROP TABLE IF EXISTS new_links; "
             "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging"
         )
-        return LoadResult(rows=rows, stored=stored, duplicates=rows - stored)
+        return LoadResult(rows=rows, stored=stored, duplicates=rows - stored), writes
 
     def count(self, f: EventFilter) -> EventCount:
         where, params = _where(f)

@@ -384,3 +384,21 @@ def test_concurrent_appends_with_fast_rotation_leave_only_closed_segments(tmp_pa
     assert sorted((x["w"], x["i"]) for x in lines) == [
         (n, i) for n in range(12) for i in range(150)
     ]
+
+
+def test_the_background_loader_waits_for_a_load_worth_its_costs(tmp_path: Path) -> None:
+    """Loads once enough is ready, or once the oldest ready segment is old enough."""
+    import os
+
+    loader = Loader(tmp_path, DuckDBStore(tmp_path / "e.duckdb"), min_bytes=1000, delay=0.75)
+    small, big = tmp_path / "1-1-000001.ndjson", tmp_path / "1-1-000002.ndjson"
+    small.write_bytes(b"x" * 10)
+    big.write_bytes(b"x" * 995)
+    os.utime(small, (100.0, 100.0))
+    os.utime(big, (100.5, 100.5))
+    assert loader.due([], now=200.0) is False
+    assert loader.due([small], now=100.5) is False  # 10 bytes, written 0.5 s ago
+    assert loader.due([small], now=100.75) is True  # old enough
+    assert loader.due([small, big], now=100.1) is True  # 1,005 bytes
+    assert loader.due([big], now=100.6) is False
+    assert loader.due([tmp_path / "gone.ndjson"], now=500.0) is False
