@@ -1,7 +1,7 @@
 """Ingestion benchmark: HTTP ingestion through the real server, bulk import, and their floors.
 
     .venv/bin/python bench/ingest.py [--seconds 60] [--clients 16] [--import-events 10000000]
-        [--skip-http] [--skip-import] [--json]
+        [--skip-http] [--skip-import] [--skip-floors] [--json]
 
 Everything runs on this machine, load generator and server together:
 
@@ -27,6 +27,7 @@ import base64
 import json
 import multiprocessing as mp
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -89,6 +90,23 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 60
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("the server did not start")
+
+
+def session_cpu_s(session: int) -> float:
+    """CPU seconds (user + system) of the living processes of a session (the server's)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # field 6 of stat: the session id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -167,12 +185,15 @@ def load(port: int, key: str, seconds: float, clients: int, tag: str) -> dict[st
         for n in range(2)
     ]
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for p in procs:
         p.start()
     results = [r for _ in procs for r in q.get()]
     for p in procs:
         p.join()
     elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     latencies = sorted(x for _, lat, _ in results for x in lat)
     acked = sum(a for a, _, _ in results)
     return {
@@ -182,6 +203,7 @@ def load(port: int, key: str, seconds: float, clients: int, tag: str) -> dict[st
         "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
         "refused_calls": sum(f for _, _, f in results),
+        "client_cpu_us_per_event": round(client_cpu / max(acked, 1) * 1e6, 2),
     }
 
 
@@ -257,6 +279,7 @@ def http_ingestion(seconds: float, clients: int, work: Path) -> dict[str, Any]:
                 )
             )
         )
+        cpu_before = session_cpu_s(server.pid)
         prober.start()
         result = load(port, doc["write_key"], seconds, clients, "h")
         done = time.monotonic()
@@ -268,6 +291,12 @@ def http_ingestion(seconds: float, clients: int, work: Path) -> dict[str, Any]:
                 raise RuntimeError("acknowledged events were not all stored within 300 s")
             time.sleep(0.1)
         result["drained_after_s"] = round(time.monotonic() - done, 1)
+        # The server's CPU time (workers, handler threads and loader) per acknowledged event,
+        # up to the end of the loading: less sensitive to other work on the machine than the
+        # events/s (the clients' CPU time is reported beside it).
+        result["server_cpu_us_per_event"] = round(
+            (session_cpu_s(server.pid) - cpu_before) / max(expected, 1) * 1e6, 2
+        )
         probe_ack_max = delays.pop(1) if delays else None
         delays = delays[1:]
         result["probes"] = len(delays)
@@ -448,6 +477,9 @@ def main() -> None:
     parser.add_argument("--import-events", type=int, default=10_000_000)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument(
+        "--skip-floors", action="store_true", help="HTTP ingestion without its floors"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
     out: dict[str, Any] = {"cpus": os.cpu_count()}
@@ -457,6 +489,7 @@ def main() -> None:
         if not args.skip_http:
             out["http"] = http_ingestion(args.seconds, args.clients, work)
             _show("HTTP ingestion (real server, durable, loader draining)", out["http"])
+        if not args.skip_http and not args.skip_floors:
             out["http_ceiling"] = http_ceiling(args.ceiling_seconds, args.clients, work)
             _show("Floor: HTTP ceiling (answers 200 without parsing)", out["http_ceiling"])
             out["parse_and_store"] = parse_and_store(args.floor_batches, work)

@@ -27,6 +27,7 @@ SKEW_TOLERANCE_MS = 1000
 SEGMENT_TYPES = ("track", "identify", "group", "page", "screen", "alias")
 _TYPES = frozenset(SEGMENT_TYPES)
 _DUMPS_LINE = orjson.OPT_APPEND_NEWLINE
+_dumps = orjson.dumps
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -107,16 +108,19 @@ def normalize(
 
     ``history`` (imports): a message without ``type`` but with ``event`` is a track call, the
     timestamp is required and taken as it is (no sentAt correction).
+
+    This runs for every event on the ingestion path: the usual shapes take inline fast paths
+    (a plain string id, an object or a missing field); anything else goes through ``_id`` and
+    ``_obj``, which accept or reject it exactly as the fast paths' fallbacks.
     """
     if type(msg) is not dict:
         raise Rejected("message", "a message must be a JSON object")
-    kind = call_type or msg.get("type")
+    get = msg.get
+    kind = call_type or get("type")
     if kind is None and history and "event" in msg:
         kind = "track"
     if type(kind) is not str or kind not in _TYPES:
         raise Rejected("type", "type must be one of " + ", ".join(SEGMENT_TYPES))
-    get = msg.get
-    # Inline fast paths for the usual shapes; anything else goes through _id/_obj.
     user_id = get("userId")
     if type(user_id) is not str or not 0 < len(user_id) <= MAX_ID_LENGTH:
         user_id = _id(msg, "userId")
@@ -129,16 +133,20 @@ def normalize(
         raise Rejected("userId", "userId or anonymousId is required")
     context = get("context")
     if type(context) is not dict:
-        context = _obj(msg, "context")
+        context = {} if context is None else _obj(msg, "context")
     properties = get("properties")
     if type(properties) is not dict:
-        properties = _obj(msg, "properties")
+        properties = {} if properties is None else _obj(msg, "properties")
     traits = get("traits")
     if type(traits) is not dict:
-        traits = _obj(msg, "traits")
+        traits = {} if traits is None else _obj(msg, "traits")
     event: Any = ""
     previous_id = None
-    account_id = _id(context, "groupId") if "groupId" in context else None
+    account_id = context.get("groupId")
+    if account_id is not None and (
+        type(account_id) is not str or not 0 < len(account_id) <= MAX_ID_LENGTH
+    ):
+        account_id = _id(context, "groupId")
     if kind == "track":
         event = get("event")
         if type(event) is not str or not event.strip():
@@ -146,11 +154,11 @@ def normalize(
         if len(event) > MAX_EVENT_LENGTH:
             raise Rejected("event", f"event is longer than {MAX_EVENT_LENGTH} characters")
     elif kind == "page" or kind == "screen":
-        name = msg.get("name")
+        name = get("name")
         if name is not None and type(name) is not str:
             raise Rejected("name", "name must be a string")
         event = (name or "")[:MAX_EVENT_LENGTH]
-        category = msg.get("category")
+        category = get("category")
         if type(category) is str and category and "category" not in properties:
             properties = {**properties, "category": category}
     elif kind == "identify":
@@ -167,42 +175,56 @@ def normalize(
         if user_id is None:
             raise Rejected("userId", "userId is required for an alias call")
     message_id = get("messageId")
-    if message_id is None or message_id == "":
+    if type(message_id) is str and 0 < len(message_id) <= MAX_ID_LENGTH:
+        pass
+    elif message_id is None or message_id == "":
         message_id = content_id(msg)
     elif type(message_id) is not str:
         raise Rejected("messageId", "messageId must be a string")
-    elif len(message_id) > MAX_ID_LENGTH:
+    else:
         raise Rejected("messageId", f"messageId is longer than {MAX_ID_LENGTH} characters")
     stamp = get("timestamp")
     if stamp is None:
         stamp = get("originalTimestamp")
-    if stamp is None and history:
-        raise Rejected("timestamp", "timestamp is required")
-    ts = received_ms if stamp is None else parse_time_ms(stamp, "timestamp")
-    if stamp is not None and not history:
-        own_sent = get("sentAt")
-        sent = parse_time_ms(own_sent, "sentAt") if own_sent is not None else sent_ms
-        if sent is not None and abs(received_ms - sent) >= SKEW_TOLERANCE_MS:
-            ts += received_ms - sent
-    check_time(ts, received_ms)
-    record = {
-        "workspace_id": workspace_id,
-        "type": kind,
-        "event": event,
-        "distinct_id": user_id or anonymous_id,
-        "user_id": user_id,
-        "anonymous_id": anonymous_id,
-        "account_id": account_id,
-        "timestamp": ts,
-        "received_at": received_ms,
-        "message_id": message_id,
-        "previous_id": previous_id,
-        "properties": properties,
-        "traits": traits,
-        "context": context,
-        "source": source,
-    }
-    return dump_record(record)
+    if stamp is None:
+        if history:
+            raise Rejected("timestamp", "timestamp is required")
+        ts = received_ms
+    else:
+        ts = parse_time_ms(stamp, "timestamp")
+        if not history:
+            own_sent = get("sentAt")
+            sent = parse_time_ms(own_sent, "sentAt") if own_sent is not None else sent_ms
+            if sent is not None and abs(received_ms - sent) >= SKEW_TOLERANCE_MS:
+                ts += received_ms - sent
+    if not EARLIEST_MS <= ts <= received_ms + FUTURE_TOLERANCE_MS:
+        check_time(ts, received_ms)  # raises the reason
+    try:
+        line = _dumps(
+            {
+                "workspace_id": workspace_id,
+                "type": kind,
+                "event": event,
+                "distinct_id": user_id or anonymous_id,
+                "user_id": user_id,
+                "anonymous_id": anonymous_id,
+                "account_id": account_id,
+                "timestamp": ts,
+                "received_at": received_ms,
+                "message_id": message_id,
+                "previous_id": previous_id,
+                "properties": properties,
+                "traits": traits,
+                "context": context,
+                "source": source,
+            },
+            option=_DUMPS_LINE,
+        )
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise Rejected("message", f"the message cannot be stored as JSON: {exc}") from None
+    if len(line) > MAX_MESSAGE_BYTES:
+        raise Rejected("message", f"the message is larger than {MAX_MESSAGE_BYTES // 1024} KB")
+    return line
 
 
 def dump_record(record: dict[str, Any]) -> bytes:
