@@ -68,6 +68,13 @@ _TIME_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-
 # non-integral numbers (integers are taken as ids by both paths).
 _NOT_TEXT = r"^[\[{]|^(true|false)$|^-?[0-9]+([.][0-9]*)?([eE][-+]?[0-9]+)$|^-?[0-9]+[.]"
 _NOT_STRING = r"^[\[{]|^(true|false)$|^-?[0-9]"
+# The characters str.strip() removes (str.isspace); a track call's event needs another one.
+# SQL trim() keeps tabs and line ends, which Python strips.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_NOT_BLANK = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_WHITESPACE) + "]"
 
 
 def _id_ok(col: str) -> str:
@@ -148,7 +155,7 @@ SELECT $workspace::BIGINT AS workspace_id, k AS type,
            AND (gid IS NULL OR gid::VARCHAR = 'null' OR starts_with(gid::VARCHAR, '"')
                 OR regexp_full_match(gid::VARCHAR, '-?[0-9]+'))
            AND length(coalesce(gid::VARCHAR, '')) <= {segment.MAX_ID_LENGTH}
-           AND (k <> 'track' OR ({_text_ok("event")} AND trim(event) <> ''
+           AND (k <> 'track' OR ({_text_ok("event")} AND regexp_matches(event, '{_NOT_BLANK}')
                                  AND length(event) <= {segment.MAX_EVENT_LENGTH}))
            AND (k NOT IN ('page', 'screen') OR ({_text_ok("name")} AND {_text_ok("category")}))
            AND (k <> 'group' OR ({_id_ok("groupId")} AND nullif(groupId, '') IS NOT NULL))

@@ -299,3 +299,34 @@ def test_bulk_keys_are_the_stores_dedupe_keys(principal: Any, tmp_path: Path) ->
     assert (slow.created, len(slow.rejected)) == (len(ids), 1)
     again = import_events(principal, tmp_path / "a.ndjson", store=other)
     assert (again.rows, again.created, again.duplicates) == (len(ids), 0, len(ids))
+
+
+def test_an_event_of_whitespace_is_rejected_on_both_paths(principal: Any, tmp_path: Path) -> None:
+    """Python's strip() removes tabs, line ends and Unicode spaces, SQL's trim() only some: the
+    bulk path must not store an event name the line-by-line check refuses."""
+    from tobloop.analytics.logic.importing import PY_WHITESPACE, _Importer
+
+    assert set(PY_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    blank = ["\t", "\n", " \r\n", "\u3000", "\x85\xa0", "\x1c"]
+    rows = [
+        {
+            "type": "track",
+            "event": e,
+            "userId": "u",
+            "messageId": f"w-{i}",
+            "timestamp": "2026-01-01",
+        }
+        for i, e in enumerate([*blank, "\u200bzero-width", " ok "])
+    ]
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    importer = _Importer(principal.workspace_id, store, lambda rows: None, lambda *a: None)
+    # One line a file: a line the bulk check refuses sends its whole file line by line.
+    bulk = [importer._bulk(write(tmp_path / f"{i}.ndjson", [row])) for i, row in enumerate(rows)]
+    assert [b is not None for b in bulk] == [False] * len(blank) + [True, True]
+    report = import_events(principal, write(tmp_path / "w.ndjson", rows), store=store)
+    assert [(r.row, r.column) for r in report.rejected] == [(i + 1, "event") for i in range(6)]
+    assert report.duplicates == 2  # the two stored by _bulk above
+    assert sorted(e.event for e in store.all_events(principal.workspace_id)) == [
+        " ok ",
+        "\u200bzero-width",
+    ]
