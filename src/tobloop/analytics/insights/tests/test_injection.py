@@ -9,11 +9,16 @@ from pydantic import ValidationError
 
 from tobloop.analytics.insights.active_builder import build_active
 from tobloop.analytics.insights.dialect import Dialect, checked_table
-from tobloop.analytics.insights.funnel_builder import build_funnel
+from tobloop.analytics.insights.funnel_builder import (
+    build_funnel,
+    build_funnel_sequences,
+    distinct_step_names,
+)
 from tobloop.analytics.insights.models import (
     ActiveQuery,
     Breakdown,
     DroppedQuery,
+    EventMatcher,
     FunnelQuery,
     PathsQuery,
     RetentionQuery,
@@ -181,6 +186,8 @@ def _breakdown_queries(text: str) -> list[tuple[str, Any]]:
         ("funnel", funnel),
         ("funnel_trait", funnel.model_copy(update={"breakdown": trait})),
         ("funnel_account", funnel.model_copy(update={"breakdown": plan})),
+        ("funnel_distinct", funnel.model_copy(  # folded in columns on DuckDB
+            update={"steps": (funnel.steps[0], EventMatcher(event="b"))})),
         ("retention", RetentionQuery.model_validate(
             {**base, "start": text, "return": text,
              "breakdown": {"kind": "user_trait", "key": text}})),
@@ -204,6 +211,16 @@ def _build(kind: str, q: Any, dialect: Dialect, text: str) -> list[tuple[str, di
                 build_funnel(q, dialect=dialect, workspace_id=1, account_values=values),
                 build_funnel(q, dialect=dialect, workspace_id=1, timing=True),
                 build_funnel(q, dialect=dialect, workspace_id=1, dropped_at=2, limit=5),
+                *(
+                    (
+                        build_funnel_sequences(q, workspace_id=1),
+                        build_funnel_sequences(
+                            q, workspace_id=1, grouped=True, account_values=values
+                        ),
+                    )
+                    if dialect is Dialect.DUCKDB and distinct_step_names(q)
+                    else ()
+                ),
             )
         ]
     if kind.startswith("retention"):
