@@ -1,0 +1,116 @@
+"""CPU time of the bulk event import, for A/B comparisons on a shared machine.
+
+    .venv/bin/python bench/import_cpu.py [--events 2000000] [--file F.ndjson] [--runs 1]
+        [--statements]
+
+Imports an NDJSON file of Segment ``track`` events (generated as ``bench/ingest.py`` does,
+and kept beside the other bench data for the next run) into a fresh DuckDB store, in this
+process and without the CLI's start-up, and prints the elapsed time, the CPU time of the
+process (all threads; less sensitive to other work on the machine than the elapsed time),
+CPU seconds per million events, peak RSS and the load average. ``--statements`` adds the CPU
+time of each SQL statement of the store.
+
+To compare two versions of the code, export the other one (``git archive REV src | tar -x -C
+/tmp/old``) and alternate runs: ``PYTHONPATH=/tmp/old/src .venv/bin/python bench/import_cpu.py``
+then the same without ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if not os.environ.get("PYTHONPATH"):
+    sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def timed_statements(stats: dict[str, list[float]]) -> None:
+    """Count the CPU time of every statement the DuckDB store runs."""
+    import duckdb
+
+    import tobloop.analytics.store.duckdb_store as store_module
+
+    connect = duckdb.connect
+
+    class Timed:
+        def __init__(self, con: Any) -> None:
+            self._con = con
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            before = cpu_s()
+            out = self._con.execute(sql, *args)
+            key = " ".join(sql.split())[:70]
+            stats.setdefault(key, [0.0, 0])[0] += cpu_s() - before
+            stats[key][1] += 1
+            return out
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._con, name)
+
+    store_module.duckdb = type(  # type: ignore[assignment]
+        "TimedDuckDB", (), {"connect": staticmethod(lambda *a, **k: Timed(connect(*a, **k)))}
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=2_000_000)
+    parser.add_argument("--file", type=Path)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--statements", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(tempfile.gettempdir()) / "tobloop-bench-import"
+    work.mkdir(exist_ok=True)
+    os.environ.setdefault("TOBLOOP_DATA_DIR", str(work / "data"))
+    from tobloop.cli.runtime import setup_django
+
+    setup_django()
+    from tobloop.analytics.logic import importing
+    from tobloop.analytics.store.duckdb_store import DuckDBStore
+
+    source = args.file or work / f"history-{args.events}.ndjson"
+    if not source.exists():
+        from ingest import generate_history
+
+        generate_history(source, args.events)
+    stats: dict[str, list[float]] = {}
+    if args.statements:
+        timed_statements(stats)
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            store = DuckDBStore(Path(tmp) / "events.duckdb")
+            importer = importing._Importer(1, store, lambda rows: None, lambda *a: None)
+            load = os.getloadavg()
+            before, started = cpu_s(), time.monotonic()
+            out = importer.ndjson(source, row_offset=0, columns={})
+            cpu, elapsed = cpu_s() - before, time.monotonic() - started
+        per_million = cpu / (out.rows / 1e6)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{out.rows:,} events ({out.stored:,} stored, {len(out.rejected)} rejected): "
+            f"{elapsed:.1f} s, {out.rows / elapsed:,.0f} events/s, CPU {cpu:.1f} s = "
+            f"{per_million:.2f} CPU-s per million, peak RSS {peak:.0f} MiB, "
+            f"load average {load[0]:.1f} {load[1]:.1f}",
+            flush=True,
+        )
+    for key, (spent, n) in sorted(stats.items(), key=lambda kv: -kv[1][0]):
+        if spent >= 0.05:
+            print(f"  {spent / (out.rows / 1e6) / args.runs:5.2f} CPU-s/M  ×{n:<3} {key}")
+
+
+if __name__ == "__main__":
+    main()
