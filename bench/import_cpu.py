@@ -60,7 +60,7 @@ def timed_statements(stats: dict[str, list[float]]) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(self._con, name)
 
-    store_module.duckdb = type(  # type: ignore[assignment]
+    store_module.duckdb = type(  # type: ignore[attr-defined,assignment]
         "TimedDuckDB", (), {"connect": staticmethod(lambda *a, **k: Timed(connect(*a, **k)))}
     )
 
