@@ -7,9 +7,12 @@ engines. Sequences are ordered by time, then event name, so ties are broken the 
 
 On DuckDB, an ordered ``list(event ORDER BY …)`` of every entity's events was most of the
 time; instead each event becomes one integer, its milliseconds from the range's start times
-the number of event names plus the name's rank (so integer order is time-then-name order),
-the integers are listed unordered and sorted with ``list_sort``, and only the slice after
-(or before) the anchor is turned back into name ranks, collapsed and cut; names come back
+the number of event names plus the name's rank (so integer order is time-then-name order).
+One pass per entity keeps its first (for "before": last) 8 × depth integers with the top-n
+``min(x, n)`` / ``max(x, n)``, the anchor's integer, and the unordered list of all of them.
+When the anchor lies in that head and the head from it holds the path (after collapsing),
+the path is read there; otherwise from the entity's whole tail past the anchor, filtered
+from the list and sorted. Only those slices are turned back into name ranks; names come back
 once per distinct path. A range is at most 3,660 days (3.2·10¹¹ ms), so the integers fit in
 64 bits while the range holds fewer than 28 million distinct event names.
 """
@@ -64,6 +67,14 @@ SELECT {path} AS path, count(*) AS n FROM anchored WHERE pos > 0 GROUP BY path""
     return BuiltQuery(sql=sql, params=p.values)
 
 
+def _collapsed(items: str) -> str:
+    """``items`` without the elements equal to their predecessor (name ranks are ≥ 0)."""
+    return (
+        f"list_transform(list_filter(list_zip({items}, list_prepend(-1, {items})), "
+        "lambda pair: pair[1] != pair[2]), lambda pair: pair[1])"
+    )
+
+
 def _duckdb_paths(
     q: PathsQuery, p: Params, *, table: str, entity: str, where: str, lo: str, anchor: str
 ) -> BuiltQuery:
@@ -71,18 +82,22 @@ def _duckdb_paths(
     after = q.start is not None
     # epoch_us // 1000 is epoch_ms (times are after 1970) at a quarter of its cost per row
     packed = f"(epoch_us(timestamp) // 1000 - {lo}::BIGINT) * w + code"
-    # the anchor: the first start event, or the last end event (read backwards from it)
+    # the anchor: the first start event, or the last end event (read backwards from it);
+    # min(x, n) / max(x, n) answer the n smallest / largest in that order
     first = "min" if after else "max"
-    ordered = "list_sort(l)" if after else "list_reverse_sort(l)"
-    head_len = 8 * depth  # repeats are collapsed in this head; the whole tail only if short
+    # entities whose anchor is not in their first (last) events, or whose head is too short
+    # once repeats are collapsed, take their whole tail from the anchor on
+    tail = (
+        "list_sort(list_filter(l, lambda x: x >= anchor_at))"
+        if after
+        else "list_reverse_sort(list_filter(l, lambda x: x <= anchor_at))"
+    )
+    head_len = 8 * depth
     rank = "lambda x: x % w"
     if q.collapse_repeats:
-        path = f"""CASE WHEN len(h) >= {depth} OR len(s) - pos < {head_len} THEN h
-        ELSE list_filter(list_transform(list_slice(s, pos, len(s)), {rank}),
-                         lambda x, i: i = 1 OR x != s[pos + i - 2] % w) END"""
-        head = "list_filter(h, lambda x, i: i = 1 OR x != h[i - 1])"
+        head, whole = _collapsed("h"), _collapsed("t")
     else:
-        path, head = "h", "h"
+        head, whole = "h", "t"
     sql = f"""WITH codes AS MATERIALIZED (
     SELECT event, (row_number() OVER (ORDER BY event) - 1)::BIGINT AS code
     FROM (SELECT DISTINCT event FROM {table} WHERE {where}) AS named
@@ -91,20 +106,27 @@ def _duckdb_paths(
            coalesce(max(code) FILTER (WHERE event = {anchor}), -1) AS anchor_code
     FROM codes
 ), sequences AS (
-    SELECT list({packed}) AS l, {first}({packed}) FILTER (WHERE code = anchor_code) AS anchor_at
+    SELECT {first}({packed}, {head_len}) AS head, count(*) AS total, list({packed}) AS l,
+           {first}({packed}) FILTER (WHERE code = anchor_code) AS anchor_at
     FROM {table} JOIN codes USING (event) CROSS JOIN dictionary
     WHERE {where}
     GROUP BY {entity}
 ), anchored AS (
-    SELECT s, list_position(s, anchor_at) AS pos
-    FROM (SELECT {ordered} AS s, anchor_at FROM sequences WHERE anchor_at IS NOT NULL) AS o
+    SELECT head, total, l, anchor_at, coalesce(list_position(head, anchor_at), 0) AS hpos
+    FROM sequences WHERE anchor_at IS NOT NULL
 ), heads AS (
-    SELECT {head} AS h, s, pos FROM (
-        SELECT list_transform(list_slice(s, pos, pos + {head_len - 1}), {rank}) AS h, s, pos
+    SELECT {head} AS h, hpos, total, l, anchor_at FROM (
+        SELECT list_transform(list_slice(head, greatest(hpos, 1), {head_len}), {rank}) AS h,
+               hpos, total, l, anchor_at
         FROM anchored CROSS JOIN dictionary) AS cut
-), paths AS (
-    SELECT list_slice({path}, 1, {depth}) AS path, count(*) AS n
+), tails AS (
+    SELECT h, hpos > 0 AND (len(h) >= {depth} OR total <= {head_len}) AS enough,
+           CASE WHEN enough THEN NULL ELSE list_transform({tail}, {rank}) END AS t
     FROM heads CROSS JOIN dictionary
+), paths AS (
+    SELECT list_slice(CASE WHEN enough THEN h ELSE {whole} END, 1, {depth}) AS path,
+           count(*) AS n
+    FROM tails
     GROUP BY path
 )
 SELECT list_transform(path, lambda c: names[c + 1]) AS path, n FROM paths CROSS JOIN dictionary"""

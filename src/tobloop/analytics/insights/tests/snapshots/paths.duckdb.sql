@@ -6,22 +6,27 @@ WITH codes AS MATERIALIZED (
            coalesce(max(code) FILTER (WHERE event = $p3), -1) AS anchor_code
     FROM codes
 ), sequences AS (
-    SELECT list((epoch_us(timestamp) // 1000 - $p1::BIGINT) * w + code) AS l, max((epoch_us(timestamp) // 1000 - $p1::BIGINT) * w + code) FILTER (WHERE code = anchor_code) AS anchor_at
+    SELECT max((epoch_us(timestamp) // 1000 - $p1::BIGINT) * w + code, 32) AS head, count(*) AS total, list((epoch_us(timestamp) // 1000 - $p1::BIGINT) * w + code) AS l,
+           max((epoch_us(timestamp) // 1000 - $p1::BIGINT) * w + code) FILTER (WHERE code = anchor_code) AS anchor_at
     FROM events JOIN codes USING (event) CROSS JOIN dictionary
     WHERE workspace_id = $p0 AND account_id IS NOT NULL AND account_id != '' AND type IN ('track', 'page', 'screen') AND event != '' AND timestamp >= epoch_ms($p1::BIGINT) AND timestamp < epoch_ms($p2::BIGINT)
     GROUP BY account_id
 ), anchored AS (
-    SELECT s, list_position(s, anchor_at) AS pos
-    FROM (SELECT list_reverse_sort(l) AS s, anchor_at FROM sequences WHERE anchor_at IS NOT NULL) AS o
+    SELECT head, total, l, anchor_at, coalesce(list_position(head, anchor_at), 0) AS hpos
+    FROM sequences WHERE anchor_at IS NOT NULL
 ), heads AS (
-    SELECT list_filter(h, lambda x, i: i = 1 OR x != h[i - 1]) AS h, s, pos FROM (
-        SELECT list_transform(list_slice(s, pos, pos + 31), lambda x: x % w) AS h, s, pos
+    SELECT list_transform(list_filter(list_zip(h, list_prepend(-1, h)), lambda pair: pair[1] != pair[2]), lambda pair: pair[1]) AS h, hpos, total, l, anchor_at FROM (
+        SELECT list_transform(list_slice(head, greatest(hpos, 1), 32), lambda x: x % w) AS h,
+               hpos, total, l, anchor_at
         FROM anchored CROSS JOIN dictionary) AS cut
-), paths AS (
-    SELECT list_slice(CASE WHEN len(h) >= 4 OR len(s) - pos < 32 THEN h
-        ELSE list_filter(list_transform(list_slice(s, pos, len(s)), lambda x: x % w),
-                         lambda x, i: i = 1 OR x != s[pos + i - 2] % w) END, 1, 4) AS path, count(*) AS n
+), tails AS (
+    SELECT h, hpos > 0 AND (len(h) >= 4 OR total <= 32) AS enough,
+           CASE WHEN enough THEN NULL ELSE list_transform(list_reverse_sort(list_filter(l, lambda x: x <= anchor_at)), lambda x: x % w) END AS t
     FROM heads CROSS JOIN dictionary
+), paths AS (
+    SELECT list_slice(CASE WHEN enough THEN h ELSE list_transform(list_filter(list_zip(t, list_prepend(-1, t)), lambda pair: pair[1] != pair[2]), lambda pair: pair[1]) END, 1, 4) AS path,
+           count(*) AS n
+    FROM tails
     GROUP BY path
 )
 SELECT list_transform(path, lambda c: names[c + 1]) AS path, n FROM paths CROSS JOIN dictionary
