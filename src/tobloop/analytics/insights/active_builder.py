@@ -23,7 +23,11 @@ from tobloop.analytics.insights.dialect import (
 )
 from tobloop.analytics.insights.models import ActiveQuery, Period
 from tobloop.analytics.insights.periods import local_midnight_ms, range_ms
-from tobloop.analytics.insights.retention_builder import ANY_EVENT_TYPES, period_sql
+from tobloop.analytics.insights.retention_builder import (
+    ANY_EVENT_TYPES,
+    period_number,
+    period_sql,
+)
 
 WINDOWS = (1, 7, 30)  # DAU, WAU, MAU
 
@@ -38,12 +42,21 @@ def build_active(
     start_ms = local_midnight_ms(q.date_from - timedelta(days=max(WINDOWS) - 1), q.timezone)
     ws = p.add(workspace_id, "UInt64")
     lo, hi = p.add(start_ms, "Int64"), p.add(end_ms, "Int64")
-    tz = p.add(q.timezone, "String")
+    # DuckDB buckets the rows (all inside the span) by the zone's fixed offsets only
+    tz = p.add(q.timezone, "String") if d is Dialect.CLICKHOUSE else "NULL"
     entity, has_entity = entity_column(q.by)
     which = ANY_EVENT_TYPES if q.event is None else matcher_condition(d, q.event, p)
     if q.account is not None:
         which += f" AND account_id = {p.add(q.account, 'String')}"
-    day = period_sql(d, "timestamp", Period.DAY, tz, zone=q.timezone, span_ms=(start_ms, end_ms))
+    day = period_sql(
+        d,
+        "timestamp",
+        Period.DAY,
+        tz,
+        zone=q.timezone,
+        span_ms=(start_ms, end_ms),
+        within_span=True,
+    )
     if d is Dialect.DUCKDB:
         following = "lead(dn) OVER (PARTITION BY entity ORDER BY dn)"
     else:
@@ -60,10 +73,28 @@ def build_active(
             "FROM spans",
         )
     )
+    scope = (
+        f"workspace_id = {ws} AND {has_entity} AND {which} "
+        f"AND {time_at_least(d, lo)} AND {time_below(d, hi)}"
+    )
+    if d is Dialect.DUCKDB:
+        # each entity's active days as bits of 64-day blocks from the first day (a hash table
+        # of entities and blocks instead of every (entity, day) pair), then one row per bit
+        base = p.add(
+            period_number(q.date_from - timedelta(days=max(WINDOWS) - 1), Period.DAY), "Int64"
+        )
+        distinct_days = f"""SELECT entity, blk * 64 + b + {base} AS dn FROM (
+        SELECT entity, off // 64 AS blk, bit_or(1::UBIGINT << (off % 64)::UBIGINT) AS m
+        FROM (SELECT {entity} AS entity, {day} - {base} AS off FROM {table}
+              WHERE {scope}) AS o
+        GROUP BY entity, blk) AS marks CROSS JOIN range(64) AS r(b)
+    WHERE (m >> b::UBIGINT) & 1::UBIGINT = 1"""
+    else:
+        distinct_days = (
+            f"SELECT DISTINCT {entity} AS entity, {day} AS dn FROM {table} WHERE {scope}"
+        )
     sql = f"""WITH days AS (
-    SELECT DISTINCT {entity} AS entity, {day} AS dn FROM {table}
-    WHERE workspace_id = {ws} AND {has_entity} AND {which}
-      AND {time_at_least(d, lo)} AND {time_below(d, hi)}
+    {distinct_days}
 ), spans AS (
     SELECT dn, {following} AS nxt FROM days
 )
