@@ -45,8 +45,10 @@ def spool_dir() -> Path:
 def build_ingestion() -> Ingestion:
     from django.conf import settings
 
+    # Segments close after half a second: the loader waits for loads worth their costs
+    # (loader.LOAD_DELAY_SECONDS), and this keeps events queryable within 5 s meanwhile.
     return Ingestion(
-        spool=Spool(spool_dir()),
+        spool=Spool(spool_dir(), rotate_seconds=0.5),
         keys=KeyCache(),
         limiter=RateLimiter(float(settings.TOBLOOP_INGEST_RATE_LIMIT)),
     )
