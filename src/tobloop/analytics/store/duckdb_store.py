@@ -184,6 +184,43 @@ LEFT JOIN (
 ORDER BY f.workspace_id, f.distinct_id, f.timestamp
 """
 
+# A bulk import part that needs nothing but the insert (DuckDBStore.insert_import): inserted
+# straight from the caller's SELECT, without a staging table. A row that would need more (a
+# failed check, an identify or group call: profiles and account links) stops the statement.
+INSERT_IMPORT = """
+INSERT INTO events
+SELECT f.workspace_id, f.type, coalesce(f.event, ''), f.distinct_id, f.user_id, f.anonymous_id,
+       coalesce(f.account_id, u.account_id), epoch_ms(f.timestamp), epoch_ms(f.received_at),
+       f.message_id, f.dedupe_key, f.previous_id, coalesce(f.properties, '{{}}'),
+       coalesce(f.traits, '{{}}'), coalesce(f.context, '{{}}'), f.source
+FROM ({select}) AS f
+LEFT JOIN (
+    SELECT workspace_id, distinct_id, arg_max(account_id, timestamp) AS account_id
+    FROM user_accounts WHERE workspace_id = $workspace
+    GROUP BY workspace_id, distinct_id) AS u
+  ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
+WHERE CASE WHEN f.line_ok AND f.type NOT IN ('group', 'identify')
+                AND f.workspace_id = $workspace AND f.received_at = $received
+                AND f.source = 'import'
+           THEN true ELSE error('this part needs a staged load') END
+ORDER BY f.workspace_id, f.distinct_id, f.timestamp
+"""
+# The rows of that load: its workspace's import rows of its received_at, which is later than
+# every earlier import's of the workspace (see insert_import).
+IMPORT_ROWS = """
+CREATE OR REPLACE TEMP VIEW fresh AS
+SELECT workspace_id, type, event, epoch_ms(timestamp) AS timestamp, properties, traits,
+       dedupe_key
+FROM events
+WHERE workspace_id = {workspace:d} AND received_at = epoch_ms({received:d}::BIGINT)
+  AND source = 'import'
+"""
+# Keys of the load found twice in its workspace (stored before, or repeated in the load).
+IMPORT_DUPLICATES = """
+SELECT count(*) - count(DISTINCT dedupe_key) FROM events
+WHERE workspace_id = $workspace AND dedupe_key IN (SELECT dedupe_key FROM fresh)
+"""
+
 CATALOG_EVENTS = """
 INSERT INTO catalog_events
 SELECT workspace_id, type, coalesce(event, ''), count(*), epoch_ms(min(timestamp)),
@@ -329,6 +366,60 @@ class DuckDBStore(EventStore):
         assert result is not None
         return result
 
+    def insert_import(self, select_sql: str, params: dict[str, Any]) -> LoadResult | None:
+        """A bulk import part inserted in one statement, without a staging table.
+
+        ``select_sql`` gives normalized records with ``line_ok``, ``dedupe_key`` and the
+        ``$workspace`` and ``$received`` parameters (``received`` is set here: later than the
+        workspace's earlier imports, so the part's rows are told apart by it). This is the
+        staged load's result when every line passes, no line is an ``identify`` or ``group``
+        call (those also apply profiles and account links), no key is already stored or
+        repeated and the workspace was not deleted since; otherwise nothing is stored and None
+        is returned, for the staged load (``load_select``). Raises what the JSON reader raises.
+        """
+        workspace = int(params["workspace"])
+        with self.writing() as con:
+            last = con.execute(
+                "SELECT epoch_ms(max(received_at)) FROM events "
+                "WHERE workspace_id = ? AND source = 'import'",
+                [workspace],
+            ).fetchone()
+            received = max(now_ms(), int(last[0]) + 1 if last and last[0] is not None else 0)
+            deleted = con.execute(
+                "SELECT count(*) FROM deleted_workspaces WHERE workspace_id = ? "
+                "AND deleted_at >= ?",
+                [workspace, received],
+            ).fetchone()
+            if deleted and deleted[0]:
+                return None
+            con.execute("BEGIN TRANSACTION")
+            try:
+                try:
+                    row = con.execute(
+                        INSERT_IMPORT.format(select=select_sql),
+                        {**params, "received": received},
+                    ).fetchone()
+                except duckdb.InvalidInputException as exc:
+                    if "this part needs a staged load" not in str(exc):
+                        raise
+                    con.execute("ROLLBACK")
+                    return None
+                stored = int(row[0]) if row else 0
+                con.execute(IMPORT_ROWS.format(workspace=workspace, received=received))
+                if stored == 0 or _scalar_params(con, IMPORT_DUPLICATES, workspace):
+                    con.execute("ROLLBACK")
+                    return None
+                con.execute(CATALOG_EVENTS)
+                con.execute(CATALOG_PROPERTIES)
+                # Counted as a write, so in-memory stored keys (stored_keys.py) read again.
+                bump_store_writes(con)
+                con.execute("DROP VIEW fresh")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return LoadResult(rows=stored, stored=stored, duplicates=0)
+
     def load_select(
         self,
         stage_sql: str,
@@ -456,6 +547,11 @@ class DuckDBStore(EventStore):
             [(t, e, int(n), int(a), int(b)) for t, e, n, a, b in events],
             [(t, e, p, int(n), list(x or []), int(a), int(b)) for t, e, p, n, x, a, b in props],
         )
+
+
+def _scalar_params(con: duckdb.DuckDBPyConnection, sql: str, workspace: int) -> int:
+    row = con.execute(sql, {"workspace": workspace}).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:

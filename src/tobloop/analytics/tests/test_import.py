@@ -330,3 +330,114 @@ def test_an_event_of_whitespace_is_rejected_on_both_paths(principal: Any, tmp_pa
         " ok ",
         "\u200bzero-width",
     ]
+
+
+def _catalog_counts(store: DuckDBStore, workspace_id: int) -> list[tuple[Any, ...]]:
+    return [
+        (
+            c.type,
+            c.event,
+            c.count,
+            c.first_seen,
+            c.last_seen,
+            [(p.name, p.count, p.first_seen, p.last_seen) for p in c.properties],
+        )
+        for c in store.catalog(workspace_id)
+    ]
+
+
+def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
+    principal: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A part of track/page/screen/alias calls is inserted without a staging table; whatever
+    it stores (events, accounts from the users' links, duplicates, catalog) is what the staged
+    load stores. Parts with identify/group calls or duplicates go the staged way."""
+    links = [
+        {"type": "group", "userId": "u1", "groupId": "acct-1", "timestamp": "2026-02-01"},
+        {"type": "group", "userId": "u1", "groupId": "acct-2", "timestamp": "2026-02-02"},
+        {"type": "group", "userId": "u2", "groupId": "acct-3", "timestamp": "2026-02-01"},
+    ]
+    tracks: list[dict[str, Any]] = [
+        {"type": "track", "event": "Exported", "userId": "u1", "properties": {"rows": 3}},
+        {"type": "track", "event": "Exported", "userId": "u2", "context": {"groupId": "own"}},
+        {"event": "Exported", "anonymousId": "a3", "properties": {"rows": 1, "fmt": "csv"}},
+        {"type": "page", "userId": "u1", "name": "Pricing", "category": "Docs"},
+        {"type": "alias", "userId": "u3", "previousId": "a3"},
+    ]
+    files = {
+        "links": write(
+            tmp_path / "links.ndjson",
+            [{**m, "messageId": f"g-{i}"} for i, m in enumerate(links)],
+        ),
+        "tracks": write(
+            tmp_path / "tracks.ndjson",
+            [
+                {**m, "messageId": f"t-{i}", "timestamp": f"2026-03-0{i + 1}T10:00:00Z"}
+                for i, m in enumerate(tracks)
+            ],
+        ),
+        # a message id repeated inside the file
+        "repeat": write(
+            tmp_path / "repeat.ndjson",
+            [
+                {**tracks[0], "messageId": "r-1", "timestamp": "2026-04-01"},
+                {**tracks[0], "messageId": "r-1", "timestamp": "2026-04-02"},
+            ],
+        ),
+        # a group call whose type the byte scan cannot see
+        "escaped": write_bytes(
+            tmp_path / "escaped.ndjson",
+            b'{"type": "\\u0067roup", "userId": "u4", "groupId": "acct-4", '
+            b'"messageId": "e-1", "timestamp": "2026-05-01"}\n'
+            b'{"type": "track", "event": "Late", "userId": "u4", '
+            b'"messageId": "e-2", "timestamp": "2026-05-02"}\n',
+        ),
+    }
+    order = ["links", "tracks", "tracks", "repeat", "escaped"]
+
+    direct_results: list[bool] = []
+    original = DuckDBStore.insert_import
+
+    def spy(self: DuckDBStore, select_sql: str, params: dict[str, Any]) -> Any:
+        result = original(self, select_sql, params)
+        direct_results.append(result is not None)
+        return result
+
+    monkeypatch.setattr(DuckDBStore, "insert_import", spy)
+    fast = DuckDBStore(tmp_path / "fast.duckdb")
+    fast_reports = [import_events(principal, files[n], store=fast) for n in order]
+    # links: not tried (group calls); tracks: direct; tracks again: duplicates, staged;
+    # repeat: staged; escaped: refused by the statement, staged
+    assert direct_results == [True, False, False, False]
+
+    monkeypatch.setattr(DuckDBStore, "insert_import", lambda self, sql, params: None)
+    slow = DuckDBStore(tmp_path / "slow.duckdb")
+    slow_reports = [import_events(principal, files[n], store=slow) for n in order]
+
+    def counts(reports: list[Any]) -> list[tuple[int, int, int]]:
+        return [(r.rows, r.created, r.duplicates) for r in reports]
+
+    assert (
+        counts(fast_reports)
+        == counts(slow_reports)
+        == [
+            (3, 3, 0),
+            (5, 5, 0),
+            (5, 0, 5),
+            (2, 1, 1),
+            (2, 2, 0),
+        ]
+    )
+    assert stored(fast, principal.workspace_id) == stored(slow, principal.workspace_id)
+    events = {e["message_id"]: e for e in stored(fast, principal.workspace_id)}
+    assert [events[f"t-{i}"]["account_id"] for i in range(5)] == [
+        "acct-2",  # u1's latest group
+        "own",
+        None,
+        "acct-2",
+        None,
+    ]
+    assert events["e-2"]["account_id"] == "acct-4"
+    assert _catalog_counts(fast, principal.workspace_id) == _catalog_counts(
+        slow, principal.workspace_id
+    )
