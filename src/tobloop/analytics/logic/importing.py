@@ -6,7 +6,10 @@ required and taken as is). Two paths store the same events:
 - **bulk**: the file is taken in parts of about BULK_BYTES (cut at line ends, copied by the
   kernel); DuckDB reads a part with its own JSON reader and checks every line in SQL; when
   every line passes (and every line has a ``messageId``), the part is loaded in one
-  transaction, without Python touching each line;
+  transaction, without Python touching each line. On DuckDB a part that names no identify
+  or group call is first tried straight into the events table, without a staging table
+  (``DuckDBStore.insert_import``); it falls back to the staged load when a line needs more
+  (a profile call, a duplicate, a failed check);
 - **line by line**: otherwise (a line fails a check, or the JSON reader refuses one) the part
   is read in Python, each invalid line reported with its line number in the file, field,
   value and reason, and the valid ones loaded.
