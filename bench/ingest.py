@@ -1,13 +1,14 @@
 """Ingestion benchmark: HTTP ingestion through the real server, bulk import, and their floors.
 
-    .venv/bin/python bench/ingest.py [--seconds 60] [--clients 16] [--import-events 10000000]
-        [--skip-http] [--skip-import] [--skip-floors] [--json]
+    .venv/bin/python bench/ingest.py [--seconds 60] [--clients 16] [--rate EVENTS_PER_S]
+        [--import-events 10000000] [--skip-http] [--skip-import] [--skip-floors] [--json]
 
 Everything runs on this machine, load generator and server together:
 
 1. **HTTP ingestion**: ``tobloop serve --workers 2`` on a fresh data directory; client
    processes send batches of 100 Segment ``track`` events (unique messageIds) over keep-alive
-   connections for ``--seconds``, with the durability contract on (200 only after fdatasync)
+   connections for ``--seconds`` (each as soon as the previous one is answered, or paced so
+   that together they offer ``--rate`` events/s), with the durability contract on (200 only after fdatasync)
    and the loader draining into the event store meanwhile. Reported: acknowledged events/s,
    p50/p99 acknowledgement latency, how long a probe event sent every two seconds took to
    become queryable, and how long the loader needed after the last acknowledgement.
@@ -130,7 +131,11 @@ def batch_body(prefix: str, seq: int) -> bytes:
 # -- load generator -------------------------------------------------------------------------
 
 
-def _client(port: int, auth: str, prefix: str, deadline: float, out: list[Any]) -> None:
+def _client(
+    port: int, auth: str, prefix: str, deadline: float, out: list[Any], interval: float = 0.0
+) -> None:
+    """Send batches until ``deadline``; with ``interval`` one batch per interval (open loop:
+    a late batch goes at once, and its latency counts from when it was due)."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     head = (
@@ -139,10 +144,14 @@ def _client(port: int, auth: str, prefix: str, deadline: float, out: list[Any]) 
     )
     seq, acked, latencies, failed = 0, 0, [], 0
     buf = b""
+    due = time.perf_counter()
     while time.monotonic() < deadline:
         body = batch_body(prefix, seq)
         seq += 1
-        started = time.perf_counter()
+        if interval:
+            due += interval
+            time.sleep(max(0.0, due - time.perf_counter()))
+        started = min(due, time.perf_counter()) if interval else time.perf_counter()
         sock.sendall(head.format(auth=auth, n=len(body)).encode() + body)
         while b"\r\n\r\n" not in buf:
             buf += sock.recv(65536)
@@ -160,10 +169,14 @@ def _client(port: int, auth: str, prefix: str, deadline: float, out: list[Any]) 
     out.append((acked, latencies, failed))
 
 
-def _process(port: int, auth: str, name: str, threads: int, deadline: float, q: Any) -> None:
+def _process(
+    port: int, auth: str, name: str, threads: int, deadline: float, q: Any, interval: float
+) -> None:
     results: list[Any] = []
     workers = [
-        threading.Thread(target=_client, args=(port, auth, f"{name}t{t}", deadline, results))
+        threading.Thread(
+            target=_client, args=(port, auth, f"{name}t{t}", deadline, results, interval)
+        )
         for t in range(threads)
     ]
     for w in workers:
@@ -173,14 +186,21 @@ def _process(port: int, auth: str, name: str, threads: int, deadline: float, q: 
     q.put(results)
 
 
-def load(port: int, key: str, seconds: float, clients: int, tag: str) -> dict[str, Any]:
-    """Run the clients (two processes) for ``seconds``; acked events/s and latencies."""
+def load(
+    port: int, key: str, seconds: float, clients: int, tag: str, rate: float = 0.0
+) -> dict[str, Any]:
+    """Run the clients (two processes) for ``seconds``; acked events/s and latencies.
+
+    With ``rate`` the clients together offer that many events/s, evenly paced; else each
+    sends its next batch as soon as the previous one is answered."""
     auth = base64.b64encode(f"{key}:".encode()).decode()
     deadline = time.monotonic() + seconds
+    interval = BATCH * (clients // 2 * 2) / rate if rate else 0.0
     q: Any = mp.get_context("fork").Queue()
     procs = [
         mp.get_context("fork").Process(
-            target=_process, args=(port, auth, f"{tag}p{n}", clients // 2, deadline, q)
+            target=_process,
+            args=(port, auth, f"{tag}p{n}", clients // 2, deadline, q, interval),
         )
         for n in range(2)
     ]
@@ -244,7 +264,7 @@ def _probe(port: int, key: str, store: Any, workspace_id: int, stop_at: float) -
     return [max(delays, default=0.0), max(ack_delays, default=0.0), *delays]
 
 
-def http_ingestion(seconds: float, clients: int, work: Path) -> dict[str, Any]:
+def http_ingestion(seconds: float, clients: int, work: Path, rate: float = 0.0) -> dict[str, Any]:
     from tobloop.analytics.store.base import EventFilter
     from tobloop.analytics.store.duckdb_store import DuckDBStore
 
@@ -281,7 +301,9 @@ def http_ingestion(seconds: float, clients: int, work: Path) -> dict[str, Any]:
         )
         cpu_before = session_cpu_s(server.pid)
         prober.start()
-        result = load(port, doc["write_key"], seconds, clients, "h")
+        result = load(port, doc["write_key"], seconds, clients, "h", rate)
+        if rate:
+            result["offered_events_per_s"] = rate
         done = time.monotonic()
         prober.join()
         expected = result["acked_events"] + sum(d != float("inf") for d in delays[2:])
@@ -473,6 +495,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--ceiling-seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="HTTP: offer this many events/s in total, paced (default: as fast as answered)",
+    )
     parser.add_argument("--floor-batches", type=int, default=5000)
     parser.add_argument("--import-events", type=int, default=10_000_000)
     parser.add_argument("--skip-http", action="store_true")
@@ -487,7 +515,7 @@ def main() -> None:
         work = Path(tmp)
         (work / "floor").mkdir()
         if not args.skip_http:
-            out["http"] = http_ingestion(args.seconds, args.clients, work)
+            out["http"] = http_ingestion(args.seconds, args.clients, work, args.rate)
             _show("HTTP ingestion (real server, durable, loader draining)", out["http"])
         if not args.skip_http and not args.skip_floors:
             out["http_ceiling"] = http_ceiling(args.ceiling_seconds, args.clients, work)
