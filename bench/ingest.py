@@ -8,10 +8,11 @@ Everything runs on this machine, load generator and server together:
 1. **HTTP ingestion**: ``tobloop serve --workers 2`` on a fresh data directory; client
    processes send batches of 100 Segment ``track`` events (unique messageIds) over keep-alive
    connections for ``--seconds`` (each as soon as the previous one is answered, or paced so
-   that together they offer ``--rate`` events/s), with the durability contract on (200 only after fdatasync)
-   and the loader draining into the event store meanwhile. Reported: acknowledged events/s,
-   p50/p99 acknowledgement latency, how long a probe event sent every two seconds took to
-   become queryable, and how long the loader needed after the last acknowledgement.
+   that together they offer ``--rate`` events/s), with the durability contract on (200 only
+   after fdatasync) and the loader draining into the event store meanwhile. Reported:
+   acknowledged events/s, p50/p99 acknowledgement latency, how long a probe event sent every
+   two seconds took to become queryable, and how long the loader needed after the last
+   acknowledgement.
 2. **Floors on the same batches**: the HTTP ceiling (a granian WSGI app, two workers, that
    reads the body and answers 200 without parsing) with the same clients, and one process
    parsing the batches with orjson, checking them as the handler does and loading them into
