@@ -17,9 +17,9 @@ A later start always leaves more of the window, so the latest start is the whole
 SQL fold keeps the same ``f[k]``). "Up to and including the moment" makes ties usable in any
 order: the lookup of ``F_{k-1}`` at ``t`` takes every step-``k-1`` event at or before ``t``.
 
-Every entity of a chunk is laid out in one sorted array of ``entity << 40 | t`` so each
-running maximum and each lookup is a single vectorised ``maximum.accumulate`` /
-``searchsorted`` over the whole chunk. With ``first_attempt`` only each entity's first step-0
+Every entity of a chunk is laid out in one sorted array of ``entity << 40 | t * 16 + step`` so
+each running maximum and each lookup is a single vectorised ``maximum.accumulate`` /
+``cumsum`` over the whole chunk. With ``first_attempt`` only each entity's first step-0
 event in the range may start a chain.
 """
 
@@ -121,15 +121,17 @@ def _fold_chunk(
 
     Chain values are kept as ``entity << TIME_BITS | start + 1``; the entity's own base
     (``start + 1`` = 0) stands for "no chain", so one running maximum serves every entity.
-    Within a moment the keys are ordered by step, so the lookup of step ``k - 1`` "at or
-    before" an event of step ``k`` takes the whole moment.
+    Within a moment the keys are ordered by step, so "the step ``k - 1`` events at or before
+    an event of step ``k``" are those before it in key order: a running count finds them.
     """
     step_of = (keys & ((1 << STEP_BITS) - 1)).astype(np.int8)
     high = ~np.int64((1 << TIME_BITS) - 1)
-    prev_at = np.empty(0, dtype=np.int64)
+    prev_seen = np.empty(0, dtype=np.int64)
     prev_best = np.zeros(1, dtype=np.int64)  # a "no chain" in front of every lookup
     for k in range(starts.shape[0]):
-        at = keys[step_of == k] >> STEP_BITS  # entity << TIME_BITS | t, sorted
+        is_step = step_of == k
+        where = np.flatnonzero(is_step)
+        at = keys[where] >> STEP_BITS  # entity << TIME_BITS | t, sorted
         base = at & high
         if k == 0:
             ok = at - base < range_ms
@@ -137,8 +139,9 @@ def _fold_chunk(
                 ok &= _first_per_entity(base, ok)
             best = np.where(ok, at + 1, base)
         else:
-            # the previous step's best chain as of each event's moment (ties included)
-            chain = prev_best[np.searchsorted(prev_at, at, side="right")]
+            # the previous step's best chain as of each event's moment: its events before
+            # this one in key order, which puts a moment's step k - 1 before its step k
+            chain = prev_best[prev_seen[where]]
             usable = (chain > base) & (chain >= at + (1 - window_ms))
             best = np.where(usable, chain, base)
         np.maximum.accumulate(best, out=best)
@@ -150,7 +153,9 @@ def _fold_chunk(
             if reached_at is not None:  # the first event at which the final value was held
                 first = np.searchsorted(best, best[last], side="left")
                 reached_at[k, entity] = np.where(final > 0, at[first] - base[first], MISSING)
-        prev_at, prev_best = at, np.concatenate(([0], best))
+        if k + 1 < starts.shape[0]:
+            prev_seen = np.cumsum(is_step)  # events of step k up to each position
+        prev_best = np.concatenate(([0], best))
 
 
 def _first_per_entity(base: Ints, ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
