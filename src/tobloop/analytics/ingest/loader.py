@@ -34,6 +34,10 @@ MAX_BYTES_PER_LOAD = 256 << 20
 # ready segment was last written this long ago (idle traffic waits no longer than before).
 MIN_BYTES_PER_LOAD = 64 << 20
 LOAD_DELAY_SECONDS = 0.75
+# Between two loads of one drain the background loader lets the store's readers in: a load
+# holds the store's lock exclusively, and under sustained traffic the next load is always
+# ready, so without a gap a waiting reader (a page, a query) could wait several loads.
+READERS_GAP_SECONDS = 0.05
 
 
 class Loader:
@@ -78,13 +82,16 @@ class Loader:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def drain(self) -> LoadResult:
-        """Load every ready segment; the caller must hold the loader role."""
+    def drain(self, *, gap: float = 0.0) -> LoadResult:
+        """Load every ready segment, ``gap`` seconds apart; the caller must hold the loader
+        role."""
         total = LoadResult(rows=0, stored=0, duplicates=0)
         while True:
             batch = _next_batch(ready_segments(self.spool_dir))
             if not batch:
                 return total
+            if total.rows and gap:
+                self._stop.wait(gap)
             lines = sum(_complete_lines(p) for p in batch)
             result = self.store.load(batch, self.on_profiles)
             if result.rows < lines:  # a record the engine could not read: keep the evidence
@@ -152,7 +159,7 @@ class Loader:
                 continue
             try:
                 if self.due(ready_segments(self.spool_dir)):
-                    self.drain()
+                    self.drain(gap=READERS_GAP_SECONDS)
             except Exception:  # keep loading later; the segments stay for the next try
                 log.exception("loading spooled events failed; retrying")
                 self._stop.wait(2.0)
