@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 from django.db import connection
 from django.db.models import CharField
 from django.db.models.functions import Cast
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tobloop.kernel.lazy import LazyModule
 from tobloop.platform.facade import Principal
 from tobloop.revenue.logic import engine as eng
 from tobloop.revenue.logic.ledger import account_model
@@ -27,6 +27,11 @@ from tobloop.revenue.logic.metrics import (
     empty_spend,
 )
 from tobloop.revenue.models import AcquisitionSpend, Plan, RevenueSegment
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
+else:
+    pd = LazyModule("pandas")
 
 CUTS = ("segment", "industry", "region", "channel", "plan")
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 
+from tobloop.kernel.lazy import LazyModule
 from tobloop.revenue.contracts import (
     AccountMovement,
     CohortTable,
@@ -25,6 +26,11 @@ from tobloop.revenue.contracts import (
 from tobloop.revenue.logic import economics as econ
 from tobloop.revenue.logic import engine as eng
 from tobloop.revenue.logic.economics import cents
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
+else:
+    pd = LazyModule("pandas")
 
 ACCOUNT_COLUMNS = ("name", "external_id", "segment", "industry", "region", "channel")
 

@@ -12,15 +12,21 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 
+from tobloop.kernel.lazy import LazyModule
 from tobloop.platform.facade import PlaybookThresholds
 from tobloop.revenue.contracts import AccountRevenue
 from tobloop.revenue.logic.economics import cents
 from tobloop.revenue.logic.engine import day_date
 from tobloop.revenue.logic.metrics import Snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
+else:
+    pd = LazyModule("pandas")
 
 MOTION_OF_CHANNEL = {
     "telesales": "telesales",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd  # type: ignore[import-untyped]
 from django.urls import NoReverseMatch, reverse
 
 from tobloop.kernel.errors import ErrorDetail, InvalidInput, NotFound
+from tobloop.kernel.lazy import LazyModule
 from tobloop.platform.facade import Principal, require
 from tobloop.revenue.contracts import (
     AccountMovement,
@@ -27,6 +28,11 @@ from tobloop.revenue.logic.check import milestones, playbook_rules
 from tobloop.revenue.logic.dataset import RevenueFilter, load_revenue, workspace_today
 from tobloop.revenue.logic.economics import cents
 from tobloop.revenue.logic.motion import account_positions, motion_by_segment
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
+else:
+    pd = LazyModule("pandas")
 
 MAX_FUTURE_DAYS = 3660
 

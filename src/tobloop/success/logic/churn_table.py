@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd  # type: ignore[import-untyped]
 
 from tobloop.kernel.errors import ErrorDetail, InvalidInput
+from tobloop.kernel.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
+else:
+    pd = LazyModule("pandas")
 
 POSITIVE = frozenset({"1", "1.0", "true", "yes"})
 NEGATIVE = frozenset({"0", "0.0", "false", "no"})
