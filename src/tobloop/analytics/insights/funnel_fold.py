@@ -26,6 +26,7 @@ event in the range may start a chain.
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -82,8 +83,9 @@ def fold_sequences(
     def fold(lo: int, hi: int) -> None:
         part = seq[offsets[lo] : offsets[hi]]
         lengths = np.diff(offsets[lo : hi + 1])
-        entity = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths)
-        keys = (entity << (TIME_BITS + STEP_BITS)) | part
+        keys = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths)
+        keys <<= TIME_BITS + STEP_BITS
+        keys |= part
         keys.sort()  # each entity's events in time order (numpy's SIMD sort beats list_sort)
         _fold_chunk(
             keys,
@@ -124,9 +126,12 @@ def _fold_chunk(
     Within a moment the keys are ordered by step, so "the step ``k - 1`` events at or before
     an event of step ``k``" are those before it in key order: a running count finds them.
     """
-    step_of = (keys & ((1 << STEP_BITS) - 1)).astype(np.int8)
+    # the step is in the low byte of each key: read it in place, without an int64 temporary
+    low_byte = 0 if sys.byteorder == "little" else keys.itemsize - 1
+    step_of = keys.view(np.int8)[low_byte :: keys.itemsize] & ((1 << STEP_BITS) - 1)
+    counted = np.empty(len(keys), dtype=np.int32)
     high = ~np.int64((1 << TIME_BITS) - 1)
-    prev_seen = np.empty(0, dtype=np.int64)
+    prev_seen = np.empty(0, dtype=np.int32)
     prev_best = np.zeros(1, dtype=np.int64)  # a "no chain" in front of every lookup
     for k in range(starts.shape[0]):
         is_step = step_of == k
@@ -154,7 +159,7 @@ def _fold_chunk(
                 first = np.searchsorted(best, best[last], side="left")
                 reached_at[k, entity] = np.where(final > 0, at[first] - base[first], MISSING)
         if k + 1 < starts.shape[0]:
-            prev_seen = np.cumsum(is_step)  # events of step k up to each position
+            prev_seen = np.cumsum(is_step, dtype=np.int32, out=counted)  # step k events so far
         prev_best = np.concatenate(([0], best))
 
 
