@@ -136,19 +136,26 @@ def _fold_chunk(
     for k in range(starts.shape[0]):
         is_step = step_of == k
         where = np.flatnonzero(is_step)
-        at = keys[where] >> STEP_BITS  # entity << TIME_BITS | t, sorted
+        at = keys[where]
+        at >>= STEP_BITS  # entity << TIME_BITS | t, sorted
         base = at & high
+        # best chain per event, with a "no chain" slot in front for the next step's lookups
+        slots = np.empty(len(at) + 1, dtype=np.int64)
+        slots[0] = 0
+        best = slots[1:]
+        np.copyto(best, base)
         if k == 0:
             ok = at - base < range_ms
             if first_attempt:
                 ok &= _first_per_entity(base, ok)
-            best = np.where(ok, at + 1, base)
+            np.add(at, 1, out=best, where=ok)
         else:
             # the previous step's best chain as of each event's moment: its events before
             # this one in key order, which puts a moment's step k - 1 before its step k
             chain = prev_best[prev_seen[where]]
-            usable = (chain > base) & (chain >= at + (1 - window_ms))
-            best = np.where(usable, chain, base)
+            oldest = at + (1 - window_ms)  # the oldest start + 1 still within the window
+            np.maximum(oldest, base + 1, out=oldest)  # and a chain of this entity
+            np.copyto(best, chain, where=chain >= oldest)
         np.maximum.accumulate(best, out=best)
         if len(at):
             last = np.append(np.flatnonzero(base[1:] != base[:-1]), len(at) - 1)
@@ -160,7 +167,7 @@ def _fold_chunk(
                 reached_at[k, entity] = np.where(final > 0, at[first] - base[first], MISSING)
         if k + 1 < starts.shape[0]:
             prev_seen = np.cumsum(is_step, dtype=np.int32, out=counted)  # step k events so far
-        prev_best = np.concatenate(([0], best))
+        prev_best = slots
 
 
 def _first_per_entity(base: Ints, ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
