@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tobloop.analytics.insights.active_builder import WINDOWS, build_active
 from tobloop.analytics.insights.breakdown import fold_top
@@ -198,8 +199,9 @@ class FunnelRunner:
             assert isinstance(engine, DuckDBEngine)
             table, folded = self._fold(engine, grouped=False, timing=False)
             stopped = (folded.starts[step - 2] >= 0) & (folded.starts[step - 1] < 0)
-            entities = table.column("entity").take(np.flatnonzero(stopped)).to_pylist()
-            return sorted(str(e) for e in entities)[:limit]
+            entities = table.column("entity").take(np.flatnonzero(stopped))
+            first = pc.sort_indices(entities)[:limit]  # byte order, as SQL's ORDER BY
+            return [str(e) for e in entities.take(first).to_pylist()]
         built = self._built(engine, dropped_at=step, limit=limit)
         return [str(row[0]) for row in engine.rows(built.sql, built.params)]
 
