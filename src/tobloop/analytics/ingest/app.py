@@ -48,7 +48,7 @@ def build_ingestion() -> Ingestion:
     # Segments close after half a second: the loader waits for loads worth their costs
     # (loader.LOAD_DELAY_SECONDS), and this keeps events queryable within 5 s meanwhile.
     return Ingestion(
-        spool=Spool(spool_dir(), rotate_seconds=0.5),
+        spool=Spool(spool_dir()),
         keys=KeyCache(),
         limiter=RateLimiter(float(settings.TOBLOOP_INGEST_RATE_LIMIT)),
     )

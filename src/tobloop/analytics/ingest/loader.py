@@ -21,8 +21,6 @@ from pathlib import Path
 from tobloop.analytics.contracts import LoadResult
 from tobloop.analytics.ingest.spool import ready_segments
 from tobloop.analytics.store.base import EventStore, ProfileHook
-from tobloop.analytics.store.duckdb_store import DuckDBStore
-from tobloop.analytics.store.stored_keys import StoredKeys
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +136,9 @@ class Loader:
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
-        if isinstance(self.store, DuckDBStore) and self.store.stored_keys is None:
-            # Loading is this process's steady work: keep the stored keys in memory, so a
-            # load's duplicate check does not grow with the workspace (stored_keys.py).
-            self.store.stored_keys = StoredKeys()
+        # Loading is this process's steady work: the store may keep the stored keys in
+        # memory, so a load's duplicate check does not grow with the workspace.
+        self.store.keep_loaded_keys()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="event-loader", daemon=True)
         self._thread.start()

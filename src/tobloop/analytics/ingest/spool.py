@@ -40,7 +40,7 @@ class _Segment:
 
 class Spool:
     def __init__(
-        self, directory: Path, *, rotate_seconds: float = 1.0, rotate_bytes: int = 64 << 20
+        self, directory: Path, *, rotate_seconds: float = 0.5, rotate_bytes: int = 64 << 20
     ) -> None:
         self.directory = directory
         self.rotate_seconds = rotate_seconds

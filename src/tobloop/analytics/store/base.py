@@ -143,6 +143,11 @@ class EventStore(ABC):
 
     name: str
 
+    def keep_loaded_keys(self) -> None:
+        """Called by a process whose steady work is loading: a store may keep what makes a
+        load's duplicate check cheaper in memory (DuckDB: stored_keys.py). Default: nothing."""
+        return None
+
     @abstractmethod
     def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
         """Store the normalized record files once each (dedupe by workspace and message id).

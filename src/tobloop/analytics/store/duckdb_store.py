@@ -350,6 +350,10 @@ class DuckDBStore(EventStore):
         with self.writing():
             pass
 
+    def keep_loaded_keys(self) -> None:
+        if self.stored_keys is None:
+            self.stored_keys = StoredKeys()
+
     def delete_workspace(self, workspace_id: int) -> None:
         with self.writing() as con:
             con.execute("BEGIN TRANSACTION")
@@ -447,8 +451,10 @@ class DuckDBStore(EventStore):
                     self.stored_keys.rolled_back()
                 con.execute("ROLLBACK")
                 raise
-        if self.stored_keys is not None:
-            self.stored_keys.committed(writes)
+            # still under the exclusive lock: no other writer of this process can look at
+            # the in-memory keys between the commit and their update
+            if self.stored_keys is not None:
+                self.stored_keys.committed(writes)
         return result
 
     def _load(
