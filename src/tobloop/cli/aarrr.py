@@ -14,7 +14,14 @@ from typing import Annotated
 
 import typer
 
-from tobloop.cli.runtime import EXIT_USAGE, emit_json, fail, out_console, setup_django
+from tobloop.cli.runtime import (
+    EXIT_USAGE,
+    emit_json,
+    error_details,
+    fail,
+    out_console,
+    setup_django,
+)
 
 STAGE_NAMES = {
     "acquisition": "Acquisition",
@@ -71,7 +78,7 @@ def register(app: typer.Typer) -> None:
         try:
             board = facade.aarrr_board(principal, start, end)
         except TobloopError as exc:
-            details = [{"loc": list(d.loc), "msg": d.msg} for d in exc.details]
+            details = error_details(exc)
             code = EXIT_USAGE if exc.code == "invalid_input" else 1
             fail(exc.message, as_json=as_json, code=exc.code, details=details, exit_code=code)
         doc = facade.aarrr_document(board)

@@ -21,6 +21,7 @@ from tobloop.cli.runtime import (
     EXIT_USAGE,
     emit_json,
     err_console,
+    error_details,
     fail,
     out_console,
     resolve_workspace,
@@ -126,7 +127,7 @@ def workspace_create(
     try:
         ws = create_workspace(name=name, slug=slug, currency=currency, timezone=timezone)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     doc = {
         "workspace": {
             "slug": ws.slug,
@@ -194,7 +195,7 @@ def user_create(
             slug = resolve_workspace(workspace, as_json=as_json)
             add_member(workspace_slug=slug, user_id=user_id, role=role.value)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     doc = {
         "user": {
             "username": username,
@@ -244,7 +245,7 @@ def apikey_create(
             exc.message,
             as_json=as_json,
             code=exc.code,
-            details=_details(exc),
+            details=error_details(exc),
             exit_code=EXIT_USAGE if exc.code == "invalid_scopes" else 1,
         )
     if as_json:
@@ -292,7 +293,7 @@ def _run_import(
                 mapping=load_mapping(mapping),
             )
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     _print_report(report, as_json=as_json)
     if report.rejected:
         raise typer.Exit(EXIT_PARTIAL)
@@ -345,10 +346,6 @@ def import_contacts(
 ) -> None:
     """Import or update contacts, matched by external id or by account and e-mail."""
     _run_import("contacts", file, mapping, workspace, as_json)
-
-
-def _details(exc: Any) -> list[dict[str, Any]]:
-    return [{"loc": list(d.loc), "msg": d.msg} for d in exc.details]
 
 
 register_revenue(app, import_app)

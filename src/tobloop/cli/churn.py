@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from tobloop.cli.runtime import EXIT_FAILED, EXIT_USAGE, emit_json, err_console, fail, out_console
+from tobloop.cli.runtime import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    emit_json,
+    err_console,
+    error_details,
+    fail,
+    out_console,
+)
 
 churn_app = typer.Typer(help="Evaluate churn models on your own data.", no_args_is_help=True)
 
@@ -62,7 +70,7 @@ def evaluate(
             exc.message,
             as_json=as_json,
             code=exc.code,
-            details=[{"loc": list(d.loc), "msg": d.msg} for d in exc.details],
+            details=error_details(exc),
             exit_code=EXIT_USAGE if exc.code in USAGE_CODES else EXIT_FAILED,
         )
     doc = dataclasses.asdict(result)

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from tobloop.cli.runtime import emit_json, err_console, fail, out_console, resolve_workspace
+from tobloop.cli.runtime import (
+    emit_json,
+    err_console,
+    error_details,
+    fail,
+    out_console,
+    resolve_workspace,
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 WorkspaceOpt = Annotated[
@@ -48,7 +55,7 @@ def train(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
         with err_console.status("Training the churn risk model…") as status:
             run = facade.train_churn_model(principal, progress=status.update)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code)
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(_json(run))
         return
@@ -83,7 +90,7 @@ def risk(
     try:
         page = facade.churn_risk_list(principal, limit=limit, offset=offset)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code)
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(_json(page))
         return
@@ -123,7 +130,7 @@ def pooling(
             else facade.set_pooling(principal, enable)
         )
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code)
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(_json(view))
         return

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
-from tobloop.cli.runtime import emit_json, err_console, fail, out_console, resolve_workspace
+from tobloop.cli.runtime import (
+    emit_json,
+    err_console,
+    error_details,
+    fail,
+    out_console,
+    resolve_workspace,
+)
 
 health_app = typer.Typer(
     help="Account health: profiles (health code or weighted score), verdicts, overrides, back-test."
@@ -30,10 +37,6 @@ def _principal(workspace: str | None, as_json: bool) -> Any:
     except (KeyError, OSError):
         actor = "cli"
     return system_principal(resolve_workspace(workspace, as_json=as_json), actor)
-
-
-def _details(exc: Any) -> list[dict[str, Any]]:
-    return [{"loc": list(d.loc), "msg": d.msg} for d in exc.details]
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -77,7 +80,7 @@ def score(
             else:
                 summary = facade.score_workspace(principal, day)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(dataclasses.asdict(summary))
         return
@@ -102,7 +105,7 @@ def install_default(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) ->
     try:
         profile = facade.install_default_health_profile(_principal(workspace, as_json))
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(dataclasses.asdict(profile))
     else:
@@ -189,7 +192,7 @@ def override(
     try:
         view = facade.set_health_override(_principal(workspace, as_json), account, data)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(dataclasses.asdict(view))
     else:
@@ -212,7 +215,7 @@ def clear_override(
     try:
         facade.clear_health_override(_principal(workspace, as_json), account)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json({"account": account, "cleared": True})
     else:
@@ -252,7 +255,7 @@ def backtest(
                 step="week" if step == "week" else "month",
             )  # fmt: skip
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json({"items": [dataclasses.asdict(r) for r in reports], "count": len(reports)})
         return
@@ -295,7 +298,7 @@ def churn_model(
                 step="week" if step == "week" else "month",
             )  # fmt: skip
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(dataclasses.asdict(evaluation))
         return

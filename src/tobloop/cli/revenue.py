@@ -18,6 +18,7 @@ from tobloop.cli.runtime import (
     EXIT_USAGE,
     emit_json,
     err_console,
+    error_details,
     fail,
     out_console,
     resolve_workspace,
@@ -190,7 +191,7 @@ def check(as_of: AsOfOpt = None, workspace: WorkspaceOpt = None, as_json: JsonOp
 
 def _run(kind: str, file: Path, mapping: Path | None, fmt: str, ws: str | None, js: bool) -> None:
     setup_django()
-    from tobloop.cli.app import _details, _print_report
+    from tobloop.cli.app import _print_report
     from tobloop.kernel.errors import TobloopError
     from tobloop.revenue import facade
 
@@ -211,7 +212,7 @@ def _run(kind: str, file: Path, mapping: Path | None, fmt: str, ws: str | None, 
             else:
                 report = facade.import_spend(principal, raw, filename=str(file), mapping=parsed)
     except TobloopError as exc:
-        fail(exc.message, as_json=js, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=js, code=exc.code, details=error_details(exc))
     _print_report(report, as_json=js)
     if report.rejected:
         raise typer.Exit(EXIT_PARTIAL)

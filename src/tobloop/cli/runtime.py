@@ -63,6 +63,11 @@ def emit_json(document: Any) -> None:
     sys.stdout.flush()
 
 
+def error_details(exc: Any) -> list[dict[str, Any]]:
+    """The ``details`` of a tobloop error (kernel/errors.py), as ``fail`` prints them."""
+    return [{"loc": list(d.loc), "msg": d.msg} for d in exc.details]
+
+
 def fail(
     message: str,
     *,

@@ -18,6 +18,7 @@ from tobloop.cli.runtime import (
     EXIT_USAGE,
     emit_json,
     err_console,
+    error_details,
     fail,
     out_console,
     resolve_workspace,
@@ -50,10 +51,6 @@ def _date(option: str, value: str | None, as_json: bool) -> date | None:
     except ValueError:
         fail(f"{option} {value!r} is not a date (YYYY-MM-DD)", as_json=as_json,
              code="invalid_date", exit_code=EXIT_USAGE)  # fmt: skip
-
-
-def _details(exc: Any) -> list[dict[str, Any]]:
-    return [{"loc": list(d.loc), "msg": d.msg} for d in exc.details]
 
 
 @tasks_app.command("list")
@@ -91,7 +88,7 @@ def tasks_list(
     try:
         items, count = facade.list_tasks(_principal(workspace, as_json), f)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json({"items": items, "count": count})
         return
@@ -139,7 +136,7 @@ def playbooks_run(
             progress.update(bar, description="Sending webhooks")
             facade.deliver_due(workspace_id=principal.workspace_id)
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(dataclasses.asdict(summary))
         return
@@ -173,7 +170,7 @@ def renewals(
             within=within, min_term_months=min_term,
         )  # fmt: skip
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
         emit_json(renewals_document(report))
         return
@@ -233,7 +230,7 @@ def import_nps(
                 mapping=load_mapping(mapping),
             )  # fmt: skip
     except TobloopError as exc:
-        fail(exc.message, as_json=as_json, code=exc.code, details=_details(exc))
+        fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     _print_report(report, as_json=as_json)
     if report.rejected:
         raise typer.Exit(EXIT_PARTIAL)

@@ -137,7 +137,7 @@ class ChurnModelRun(models.Model):
     )
     trained_at = models.DateTimeField()
     trained_by = models.CharField(max_length=150)
-    status = models.CharField(max_length=12)  # "trained" or "too_little" (metrics null)
+    status = models.CharField(max_length=12)  # "trained", "too_little" or "failed" (metrics null)
     reason = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     features = models.JSONField(default=list, blank=True)
