@@ -72,3 +72,16 @@ def test_invalid_thresholds_are_rejected_with_the_field(make_workspace):
     with pytest.raises(InvalidInput) as exc:
         update_thresholds(owner, {"cc_max": "lots"})
     assert exc.value.details[0].loc == ("cc_max",)
+
+
+def test_get_accounts_reads_many_of_one_workspace(make_workspace):
+    # given two accounts here and one in another workspace
+    owner = make_workspace("here")
+    other = make_workspace("there")
+    a = facade.create_account(owner, facade.AccountCreate(name="Acme", headcount=150))
+    b = facade.create_account(owner, facade.AccountCreate(name="Globex"))
+    foreign = facade.create_account(other, facade.AccountCreate(name="Initech"))
+    # when
+    got = facade.get_accounts(owner, [a.id, b.id, foreign.id, a.id])
+    # then the same views as one by one, and nothing of the other workspace
+    assert got == {a.id: facade.get_account(owner, a.id), b.id: facade.get_account(owner, b.id)}

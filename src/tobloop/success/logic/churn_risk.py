@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -609,7 +610,7 @@ class RiskPage:
 
 def churn_risk_list(principal: Principal, *, limit: int = 50, offset: int = 0) -> RiskPage:
     """Accounts by churn probability (highest first) under the latest trained model."""
-    from tobloop.accounts.facade import get_account
+    from tobloop.accounts.facade import get_accounts
 
     require(principal.scopes, "success", "read")
     if limit < 1 or limit > 500:
@@ -621,7 +622,7 @@ def churn_risk_list(principal: Principal, *, limit: int = 50, offset: int = 0) -
         return RiskPage(items=[], count=0, run_id=None, trained_at=None)
     qs = ChurnRiskScore.objects.for_workspace(principal.workspace_id).filter(run=run)
     page = list(qs.order_by("-probability", "account_id")[offset : offset + limit])
-    names = {s.account_id: get_account(principal, s.account_id).name for s in page}
+    names = {a: v.name for a, v in get_accounts(principal, [s.account_id for s in page]).items()}
     items = [
         AccountRisk(account_id=s.account_id, account_name=names.get(s.account_id, ""),
                     probability=s.probability, drivers=s.drivers, run_id=run.pk,
@@ -647,6 +648,18 @@ def account_churn_risk(principal: Principal, account_id: int) -> AccountRisk | N
                        drivers=s.drivers, run_id=run.pk, scored_on=run.scored_on)  # fmt: skip
 
 
+def retrain_days(environ: Mapping[str, str]) -> int:
+    """``TOBLOOP_CHURN_RETRAIN_DAYS`` (default 7): a whole number of days, at least 1."""
+    text = environ.get("TOBLOOP_CHURN_RETRAIN_DAYS", "").strip()
+    if not text:
+        return DEFAULT_RETRAIN_DAYS
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(
+            f"TOBLOOP_CHURN_RETRAIN_DAYS must be a whole number of days, at least 1 (got {text!r})"
+        )
+    return int(text)
+
+
 def retrain_if_stale(
     principal: Principal, *, max_age_days: int | None = None, now: datetime | None = None
 ) -> ChurnRunView | None:
@@ -656,9 +669,7 @@ def retrain_if_stale(
 
     from django.utils import timezone
 
-    days = max_age_days
-    if days is None:
-        days = int(os.environ.get("TOBLOOP_CHURN_RETRAIN_DAYS", DEFAULT_RETRAIN_DAYS))
+    days = max_age_days if max_age_days is not None else retrain_days(os.environ)
     now = now or timezone.now()
     run = latest_run(principal.workspace_id)
     if run is not None and now - run.trained_at < timedelta(days=days):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tobloop.accounts import facade as accounts
-from tobloop.kernel.errors import PermissionDenied
+from tobloop.kernel.errors import InvalidInput, PermissionDenied
 from tobloop.platform.models import AuditEvent
 from tobloop.revenue import facade as revenue
 from tobloop.success.logic import churn_risk
@@ -174,6 +174,16 @@ def test_retrain_when_the_model_is_older_than_the_setting(world: Any, monkeypatc
     monkeypatch.setenv("TOBLOOP_CHURN_RETRAIN_DAYS", "2")
     assert churn_risk.retrain_if_stale(principal) == "trained"
     assert len(calls) == 2
+
+
+def test_retrain_days_setting_is_checked() -> None:
+    # given the setting unset, set, and set to what is not a number of days
+    assert churn_risk.retrain_days({}) == 7
+    assert churn_risk.retrain_days({"TOBLOOP_CHURN_RETRAIN_DAYS": " 3 "}) == 3
+    for bad in ("7d", "0", "-1", "1.5"):
+        # then a clear error names the setting and the value
+        with pytest.raises(InvalidInput, match=f"TOBLOOP_CHURN_RETRAIN_DAYS.*{bad}"):
+            churn_risk.retrain_days({"TOBLOOP_CHURN_RETRAIN_DAYS": bad})
 
 
 def test_pooling_is_opt_in_both_ways_audited_and_anonymous(

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tobloop.accounts.facade import AccountView, get_account
+from tobloop.accounts.facade import AccountView, get_accounts
 from tobloop.platform.facade import Principal, require
 from tobloop.success.work.contracts import ForecastTotal, RenewalRow, RenewalsReport
 from tobloop.success.work.logic.sources import (
@@ -93,7 +93,8 @@ def _rows(
     revenue: dict[int, Revenue],
     as_of: date,
 ) -> list[RenewalRow]:
-    accounts: dict[int, AccountView] = {a: get_account(principal, a) for a in due}
+    found = get_accounts(principal, due)
+    accounts: dict[int, AccountView] = {a: found[a] for a in due if a in found}
     health = health_by_account(principal, list(accounts.values()), as_of)
     usage = usage_by_account(principal, as_of)
     has_usage = bool(usage)
