@@ -157,6 +157,13 @@ def test_platt_scaling_on_a_hand_checked_case() -> None:
     assert list(np.argsort(out)) == list(np.argsort(scores))
     assert abs(out.mean() - labels.mean()) < 0.01  # a logistic fit matches the base rate
     assert churn_risk.platt(np.array([0, 0]), np.array([0.1, 0.2])) is None
+    # the fit solves the logistic score equations: residuals sum to 0, also weighted by logit
+    residual = labels - out
+    logit = np.log(scores / (1 - scores))
+    assert abs(residual.sum()) < 1e-3 and abs((residual * logit).sum()) < 1e-3
+    # hand values: logit(0.75) = ln 3, so a = 2, b = 0 gives 1 / (1 + 1/9) = 0.9
+    assert abs(churn_risk.calibrate([0.75], (2.0, 0.0))[0] - 0.9) < 1e-12
+    assert abs(churn_risk.calibrate([0.3], (1.0, 0.0))[0] - 0.3) < 1e-12  # the identity
 
 
 def test_retrain_when_the_model_is_older_than_the_setting(world: Any, monkeypatch: Any) -> None:
