@@ -152,10 +152,11 @@ def build_retention(
     first_period = period_sql(
         d, "first_at", q.period, tz, zone=q.timezone, span_ms=span, within_span=True
     )
-    return_period = period_sql(d, "timestamp", q.period, tz, zone=q.timezone, span_ms=span)
     bd = breakdown_sql(d, q.breakdown, p, table=table, workspace=ws, account_values=account_values)
     v, cv = ("bv, ", "c.bv, ") if q.breakdown is not None else ("", "")
-    returns = f"""SELECT {entity} AS entity, {return_period} AS pn FROM {table}
+    if not fixed:  # every return from the range's start on, bucketed in the zone (tz bound)
+        return_period = period_sql(d, "timestamp", q.period, tz, zone=q.timezone, span_ms=span)
+        returns = f"""SELECT {entity} AS entity, {return_period} AS pn FROM {table}
     WHERE {scope} AND {back} AND {time_at_least(d, lo)}
       AND {entity} IN (SELECT entity FROM cohort)"""
     if not q.bounded:
