@@ -191,3 +191,63 @@ def test_trends_breakdown_by_hand(engines: Engines) -> None:
         # then "$other" holds free and none, and counts u2 once on 9 March
         assert got == {"pro": [(3, 2, 1), (0, 0, 0)], "$other": [(1, 1, 0), (1, 1, 0)]}
         assert [(p.count, p.users) for p in result.series] == [(4, 2), (1, 1)]
+
+
+def test_long_ranges_across_daylight_saving_agree_with_oracle(engines: Engines) -> None:
+    # given 1,500 events at random milliseconds over 300 days of 2026 (both daylight-saving
+    # changes of New York), 20 users, three accounts and users without one, a "plan" property
+    import random
+
+    rng = random.Random(7)
+    start = 1767225600000  # 2026-01-01 00:00 UTC
+    events = [
+        Ev(
+            rng.choice(NAMES),
+            f"u{rng.randrange(20)}",
+            rng.choice(["acc1", "acc2", "acc3", None]),
+            start + rng.randrange(300 * DAY_MS),
+            {"plan": rng.choice(["free", "pro", "team"])},
+            uid=i,
+        )
+        for i in range(1500)
+    ]
+    ws = fresh_workspace()
+    engines.load(ws, events)
+    values = Values(events, {"acc1": "SMB", "acc2": "Enterprise", "acc3": "SMB"})
+    top1 = {"kind": "event_property", "key": "plan", "top": 1}  # two values fold into $other
+    span = {"from": "2026-01-05", "to": "2026-09-30", "timezone": "America/New_York"}
+    trends = TrendsQuery.model_validate({**span, "breakdown": top1})  # 269 days: five blocks
+    retention = RetentionQuery.model_validate(
+        {**span, "start": {"event": NAMES[0]}, "period": "day", "periods": 90,
+         "breakdown": {"kind": "account_field", "key": "segment"}}
+    )  # fmt: skip
+    unbounded = retention.model_copy(update={"bounded": False, "breakdown": None})
+    active = ActiveQuery.model_validate({**span, "timezone": "Asia/Kolkata", "by": "account"})
+    for engine in engines.all():
+        # when / then: every kind equals the oracle on both engines
+        got_trends = TrendsRunner(trends, workspace_id=ws, account_values=values.accounts)
+        result = got_trends.calculate(engine)
+        assert [tuple(p.model_dump().values()) for p in result.series] == trends_table(
+            events, trends
+        ), engine.dialect
+        assert [
+            (r.value, [tuple(p.model_dump().values()) for p in r.series])
+            for r in result.breakdown or []
+        ] == trends_breakdown(events, trends, values), engine.dialect
+        kept = RetentionRunner(retention, workspace_id=ws, account_values=values.accounts)
+        got = kept.calculate(engine)
+        assert [c.model_dump() for c in got.cohorts] == _rows(retention_table(events, retention))
+        assert [
+            {"value": r.value, "cohorts": [c.model_dump() for c in r.cohorts]}
+            for r in got.breakdown or []
+        ] == [
+            {"value": v, "cohorts": _rows(t)}
+            for v, t in retention_breakdown(events, retention, values)
+        ], engine.dialect
+        loose = RetentionRunner(unbounded, workspace_id=ws).calculate(engine)
+        assert [c.model_dump() for c in loose.cohorts] == _rows(retention_table(events, unbounded))
+        series = ActiveRunner(active, workspace_id=ws).calculate(engine).series
+        assert [(p.date, p.dau, p.wau, p.mau) for p in series] == active_table(events, active)
+        # and the case is not empty: one kept value and $other, returns past period 64
+        assert [r.value for r in result.breakdown or []][1:] == ["$other"]
+        assert any(c.retained[64:] and max(c.retained[64:]) > 0 for c in got.cohorts)
