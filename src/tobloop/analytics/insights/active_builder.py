@@ -12,12 +12,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tobloop.analytics.insights.dialect import (
+    BLOCK,
     BuiltQuery,
     Dialect,
     Params,
+    bit_is_set,
+    block_of,
     checked_table,
     entity_column,
     matcher_condition,
+    period_bits,
     time_at_least,
     time_below,
 )
@@ -78,17 +82,17 @@ def build_active(
         f"AND {time_at_least(d, lo)} AND {time_below(d, hi)}"
     )
     if d is Dialect.DUCKDB:
-        # each entity's active days as bits of 64-day blocks from the first day (a hash table
+        # each entity's active days as bits of BLOCK-day blocks from the first day (a hash table
         # of entities and blocks instead of every (entity, day) pair), then one row per bit
         base = p.add(
             period_number(q.date_from - timedelta(days=max(WINDOWS) - 1), Period.DAY), "Int64"
         )
-        distinct_days = f"""SELECT entity, blk * 64 + b + {base} AS dn FROM (
-        SELECT entity, off // 64 AS blk, bit_or(1::UBIGINT << (off % 64)::UBIGINT) AS m
+        distinct_days = f"""SELECT entity, blk * {BLOCK} + b + {base} AS dn FROM (
+        SELECT entity, {block_of("off")} AS blk, {period_bits("off")} AS m
         FROM (SELECT {entity} AS entity, {day} - {base} AS off FROM {table}
               WHERE {scope}) AS o
-        GROUP BY entity, blk) AS marks CROSS JOIN range(64) AS r(b)
-    WHERE (m >> b::UBIGINT) & 1::UBIGINT = 1"""
+        GROUP BY entity, blk) AS marks CROSS JOIN range({BLOCK}) AS r(b)
+    WHERE {bit_is_set("m", "b")}"""
     else:
         distinct_days = (
             f"SELECT DISTINCT {entity} AS entity, {day} AS dn FROM {table} WHERE {scope}"

@@ -179,3 +179,23 @@ def scalar_text(d: Dialect, column: str, key: str) -> str:
 def json_key(d: Dialect, key: str, p: Params) -> str:
     """The placeholder of a top-level key as each engine's JSON functions take it."""
     return p.add(json_pointer(key) if d is Dialect.DUCKDB else key, "String")
+
+
+# DuckDB period bitmaps (trends, retention, active users): an entity's periods as bits of
+# BLOCK-period blocks, offsets counted from a base period, one row per (entity, block).
+BLOCK = 64
+
+
+def block_of(offset: str) -> str:
+    """The block holding period ``offset``."""
+    return f"{offset} // {BLOCK}"
+
+
+def period_bits(offset: str) -> str:
+    """The aggregate marking each row's period ``offset`` in its block's mask."""
+    return f"bit_or(1::UBIGINT << ({offset} % {BLOCK})::UBIGINT)"
+
+
+def bit_is_set(mask: str, bit: str) -> str:
+    """Whether bit ``bit`` (0 … BLOCK-1) of ``mask`` is set."""
+    return f"({mask} >> {bit}::UBIGINT) & 1::UBIGINT = 1"

@@ -18,12 +18,16 @@ from datetime import date
 
 from tobloop.analytics.insights.breakdown import breakdown_sql
 from tobloop.analytics.insights.dialect import (
+    BLOCK,
     BuiltQuery,
     Dialect,
     Params,
+    bit_is_set,
+    block_of,
     checked_table,
     entity_column,
     matcher_condition,
+    period_bits,
     time_at_least,
     time_below,
 )
@@ -168,7 +172,7 @@ def build_retention(
 WHERE k >= 1
 GROUP BY {v}pn, k"""
     elif fixed:
-        # each entity's return periods as bits of 64-period blocks counted from the range's
+        # each entity's return periods as bits of BLOCK-period blocks counted from the range's
         # first period (returns are on or after it): one row per entity and block instead of
         # one per entity and period, and a cohort's period p+k is one bit test. Returns after
         # the last cohort's period N are not read.
@@ -188,15 +192,15 @@ GROUP BY {v}pn, k"""
         returns = f"""SELECT {entity} AS entity, {within} AS pn FROM {table}
     WHERE {scope} AND {back} AND {time_at_least(d, lo)} AND {time_below(d, horizon)}
       AND {entity} IN (SELECT entity FROM cohort)"""
-        back_cte = f"""SELECT entity, off // 64 AS blk,
-           bit_or(1::UBIGINT << (off % 64)::UBIGINT) AS m
+        back_cte = f"""SELECT entity, {block_of("off")} AS blk,
+           {period_bits("off")} AS m
     FROM (SELECT entity, pn - {base} AS off FROM ({returns}) AS r) AS o
     GROUP BY entity, blk"""
         at = f"(c.pn + ks.k - {base})"
         tail = f"""SELECT {cv}c.pn, ks.k AS k, count(*) AS n
 FROM cohort AS c CROSS JOIN range(1, {n} + 1) AS ks(k)
-JOIN back AS r ON r.entity = c.entity AND r.blk = {at} // 64
-WHERE (r.m >> ({at} % 64)::UBIGINT) & 1::UBIGINT = 1
+JOIN back AS r ON r.entity = c.entity AND r.blk = {block_of(at)}
+WHERE {bit_is_set("r.m", f"({at} % {BLOCK})")}
 GROUP BY {cv}c.pn, ks.k"""
     else:
         back_cte = f"SELECT DISTINCT entity, pn FROM ({returns}) AS r"

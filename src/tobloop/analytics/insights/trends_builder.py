@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from tobloop.analytics.insights.breakdown import breakdown_sql
 from tobloop.analytics.insights.dialect import (
+    BLOCK,
     BuiltQuery,
     Dialect,
     Params,
+    bit_is_set,
+    block_of,
     checked_table,
     matcher_condition,
+    period_bits,
     time_at_least,
     time_below,
 )
@@ -96,10 +100,9 @@ ORDER BY value, pn"""
 
 
 # Distinct users and accounts per period without a hash table of every (period, entity) pair:
-# each entity's periods are marked as bits of 64-period blocks (offsets from the range's
+# each entity's periods are marked as bits of BLOCK-period blocks (offsets from the range's
 # first period), one row per (entity, block); a period's distinct count is the number of rows
 # with its bit set. Exact, and the table holds ~1/20 of the pairs at daily buckets.
-_BLOCK = 64
 
 
 def _duckdb_trends(
@@ -141,7 +144,7 @@ def _duckdb_trends(
         if grouped
         else "folded AS (SELECT * FROM marks)"
     )
-    bit = "(m >> b::UBIGINT) & 1::UBIGINT = 1"
+    bit = bit_is_set("m", "b")
     value = "e.bv AS value, " if grouped else ""
     order = "value, pn" if grouped else "pn"
     sql = f"""WITH {ctes}scoped AS (
@@ -150,8 +153,8 @@ def _duckdb_trends(
     WHERE {scope}
 ), marks AS MATERIALIZED (
     SELECT GROUPING(off) AS level, bv, off, blk, distinct_id, account_id, count(*) AS n,
-           bit_or(1::UBIGINT << (off % {_BLOCK})::UBIGINT) AS m
-    FROM (SELECT bv, off, off // {_BLOCK} AS blk, distinct_id, account_id FROM scoped) AS s
+           {period_bits("off")} AS m
+    FROM (SELECT bv, off, {block_of("off")} AS blk, distinct_id, account_id FROM scoped) AS s
     GROUP BY GROUPING SETS ((bv, off), (bv, distinct_id, account_id, blk))
 ), {values}, events AS (
     SELECT bv, off, sum(n) AS n FROM folded WHERE level = 0 GROUP BY bv, off
@@ -163,10 +166,10 @@ def _duckdb_trends(
     WHERE level = 1 AND account_id IS NOT NULL AND account_id != ''
     GROUP BY bv, account_id, blk
 ), user_counts AS (
-    SELECT bv, blk * {_BLOCK} + b AS off, count(*) AS n FROM users, range({_BLOCK}) AS r(b)
+    SELECT bv, blk * {BLOCK} + b AS off, count(*) AS n FROM users, range({BLOCK}) AS r(b)
     WHERE {bit} GROUP BY ALL
 ), account_counts AS (
-    SELECT bv, blk * {_BLOCK} + b AS off, count(*) AS n FROM accounts, range({_BLOCK}) AS r(b)
+    SELECT bv, blk * {BLOCK} + b AS off, count(*) AS n FROM accounts, range({BLOCK}) AS r(b)
     WHERE {bit} GROUP BY ALL
 )
 SELECT {value}e.off + {base} AS pn, e.n, coalesce(u.n, 0), coalesce(a.n, 0)
