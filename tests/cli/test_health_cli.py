@@ -69,5 +69,10 @@ def test_override_backtest_daily_and_measures(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     [report] = json.loads(r.stdout)["items"]
     assert report["observations"] == 0 and report["roc_auc"] is None  # nobody pays
+    r = run(["health", "churn-model", "--json"], data_dir)
+    assert r.returncode == 0, r.stderr
+    model = json.loads(r.stdout)
+    assert (model["n"], model["roc_auc"], model["drivers"]) == (0, None, [])  # nobody pays
+    assert run(["health", "churn-model", "--step", "day"], data_dir).returncode == 2
     r = run(["health", "measures", "--json"], data_dir)
     assert "days_since_last_activity" in {m["key"] for m in json.loads(r.stdout)["items"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -53,6 +53,26 @@ def _day(value: str | None, option: str) -> date | None:
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Score as of this day, YYYY-MM-DD (default today).")
 ]
+
+
+SnapshotsFromOpt = Annotated[
+    str | None, typer.Option("--from", help="First snapshot day (default: a year before --to).")
+]
+SnapshotsToOpt = Annotated[
+    str | None,
+    typer.Option("--to", help="Last snapshot day (default and latest: 90 days ago)."),
+]
+StepOpt = Annotated[str, typer.Option("--step", help="month or week.")]
+
+
+def _snapshots(
+    date_from: str | None, date_to: str | None, step: str
+) -> tuple[date | None, date | None, Literal["month", "week"]]:
+    """The replay window of ``--from``/``--to``/``--step`` (typer errors name the option)."""
+    start, end = _day(date_from, "--from"), _day(date_to, "--to")
+    if step not in ("month", "week"):
+        raise typer.BadParameter("month or week", param_hint="--step")
+    return start, end, "week" if step == "week" else "month"
 
 
 @health_app.command("score")
@@ -227,23 +247,16 @@ def backtest(
     profile: Annotated[
         str | None, typer.Option("--profile", help="Profile name (default: every active one).")
     ] = None,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First snapshot day (default: a year before --to).")
-    ] = None,
-    date_to: Annotated[
-        str | None,
-        typer.Option("--to", help="Last snapshot day (default and latest: 90 days ago)."),
-    ] = None,
-    step: Annotated[str, typer.Option("--step", help="month or week.")] = "month",
+    date_from: SnapshotsFromOpt = None,
+    date_to: SnapshotsToOpt = None,
+    step: StepOpt = "month",
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Replay snapshots and report how well each profile predicted churn in the next 90 days."""
     from tobloop.cli.runtime import setup_django
 
-    start, end = _day(date_from, "--from"), _day(date_to, "--to")
-    if step not in ("month", "week"):
-        raise typer.BadParameter("month or week", param_hint="--step")
+    start, end, every = _snapshots(date_from, date_to, step)
     setup_django()
     from tobloop.kernel.errors import TobloopError
     from tobloop.success import facade
@@ -252,7 +265,7 @@ def backtest(
         with err_console.status("Replaying health snapshots…"):
             reports = facade.backtest_health(
                 _principal(workspace, as_json), profile=profile, start=start, end=end,
-                step="week" if step == "week" else "month",
+                step=every,
             )  # fmt: skip
     except TobloopError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
@@ -270,23 +283,16 @@ def backtest(
 
 @health_app.command("churn-model")
 def churn_model(
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First snapshot day (default: a year before --to).")
-    ] = None,
-    date_to: Annotated[
-        str | None,
-        typer.Option("--to", help="Last snapshot day (default and latest: 90 days ago)."),
-    ] = None,
-    step: Annotated[str, typer.Option("--step", help="month or week.")] = "month",
+    date_from: SnapshotsFromOpt = None,
+    date_to: SnapshotsToOpt = None,
+    step: StepOpt = "month",
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit the workspace's own churn model on its replayed health measures (P-DATA-6)."""
     from tobloop.cli.runtime import setup_django
 
-    start, end = _day(date_from, "--from"), _day(date_to, "--to")
-    if step not in ("month", "week"):
-        raise typer.BadParameter("month or week", param_hint="--step")
+    start, end, every = _snapshots(date_from, date_to, step)
     setup_django()
     from tobloop.kernel.errors import TobloopError
     from tobloop.success import facade
@@ -295,7 +301,7 @@ def churn_model(
         with err_console.status("Replaying snapshots and fitting the churn model…"):
             evaluation = facade.evaluate_workspace_churn_model(
                 _principal(workspace, as_json), start=start, end=end,
-                step="week" if step == "week" else "month",
+                step=every,
             )  # fmt: skip
     except TobloopError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))

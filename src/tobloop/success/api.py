@@ -293,6 +293,7 @@ class ChurnModelOut(Schema):
     calibration: list[dict[str, Any]]
     validation: dict[str, Any]
     explanation: dict[str, str]
+    drivers: list[dict[str, Any]]  # as `tobloop health churn-model --json`
 
 
 @router.get(

@@ -72,6 +72,17 @@ def test_weighted_profile_score_override_and_backtest_over_rest(
     assert (report["observations"], report["churned"], report["roc_auc"]) == (2, 1, 0.0)
     r = client.get("/api/v1/success/health/measures", **auth)
     assert "usage_trend" in {m["key"] for m in r.json()["items"]}
+    # the churn model on the same replay: two rows of one period, too little to validate
+    r = client.get(f"/api/v1/success/health/churn-model?from={AS_OF}&to={AS_OF}", **auth)
+    model = r.json()
+    assert r.status_code == 200 and (model["n"], model["positives"], model["roc_auc"]) == (
+        2,
+        1,
+        None,
+    )
+    assert model["drivers"] == [] and model["validation"]["selected_on"].startswith("not enough")
+    r = client.get("/api/v1/success/health/churn-model?step=day", **auth)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["loc"][-1] == "step"
 
 
 def test_a_read_only_key_cannot_override(world: Any, client: Client, api_key: Any) -> None:
