@@ -24,16 +24,7 @@
   function drawAll() {
     var els = document.querySelectorAll("[data-usage-chart]");
     if (!els.length) return;
-    if (typeof echarts === "undefined") {
-      var loading = document.querySelector("script[data-echarts-loader]");
-      if (loading) { loading.addEventListener("load", drawAll); return; }
-      var s = document.createElement("script");
-      s.src = els[0].dataset.echarts; s.setAttribute("data-echarts-loader", "1");
-      s.onload = drawAll;
-      document.head.appendChild(s);
-      return;
-    }
-    els.forEach(draw);
+    window.tobloopWithEcharts(els[0].dataset.echarts, function () { els.forEach(draw); });
   }
   drawAll();
 })();

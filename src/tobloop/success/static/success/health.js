@@ -33,16 +33,7 @@
   function drawAll() {
     var els = document.querySelectorAll("[data-health-chart]");
     if (!els.length) return;
-    if (typeof echarts === "undefined") {
-      var src = els[0].dataset.echarts;
-      if (document.querySelector('script[data-echarts-loader]')) return;
-      var s = document.createElement("script");
-      s.src = src; s.setAttribute("data-echarts-loader", "1");
-      s.onload = drawAll;
-      document.head.appendChild(s);
-      return;
-    }
-    els.forEach(draw);
+    window.tobloopWithEcharts(els[0].dataset.echarts, function () { els.forEach(draw); });
   }
   window.tobloopHealthCharts = drawAll;
   document.addEventListener("htmx:afterSettle", drawAll);

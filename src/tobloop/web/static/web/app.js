@@ -1,6 +1,22 @@
 // Small progressive enhancements; every page also works without them.
 (function () {
   "use strict";
+  // The vendored ECharts, loaded once on demand for the panels that draw charts (they arrive
+  // by HTMX, in any order): every caller's callback runs once it is there.
+  var echartsWaiting = null;
+  window.tobloopWithEcharts = function (src, callback) {
+    if (typeof echarts !== "undefined") { callback(); return; }
+    if (echartsWaiting) { echartsWaiting.push(callback); return; }
+    echartsWaiting = [callback];
+    var s = document.createElement("script");
+    s.src = src;
+    s.onload = function () {
+      var waiting = echartsWaiting;
+      echartsWaiting = null;
+      waiting.forEach(function (f) { f(); });
+    };
+    document.head.appendChild(s);
+  };
   // <select data-autosubmit> submits its form when changed (the language switch).
   document.addEventListener("change", function (event) {
     var el = event.target;
