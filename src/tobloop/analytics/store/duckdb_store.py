@@ -48,7 +48,13 @@ CREATE TABLE IF NOT EXISTS events (
     properties JSON,
     traits JSON,
     context JSON,
-    source VARCHAR NOT NULL
+    source VARCHAR NOT NULL,
+    user_number UINTEGER
+);
+CREATE TABLE IF NOT EXISTS user_numbers (
+    workspace_id BIGINT NOT NULL,
+    distinct_id VARCHAR NOT NULL,
+    number UINTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS user_accounts (
     workspace_id BIGINT NOT NULL,
@@ -168,12 +174,44 @@ WHERE events.account_id IS NULL AND events.workspace_id = l.workspace_id
   AND events.distinct_id = l.distinct_id
 """
 
+# Every (workspace, distinct_id) gets a dense number, from 1 per workspace, when its first
+# event is stored; each event row carries it (``user_number``, 0 for an empty distinct_id), so
+# the analytics group users by an integer (docs/decisions/0012). The numbers of the load's
+# users already numbered: the IN conditions hash the (small) load and probe user_numbers.
+KNOWN_NUMBERS = """
+CREATE OR REPLACE TEMP TABLE load_numbers AS
+SELECT workspace_id, distinct_id, number FROM user_numbers
+WHERE workspace_id IN (SELECT DISTINCT workspace_id FROM fresh)
+  AND distinct_id IN (SELECT distinct_id FROM fresh)
+"""
+# The load's users seen for the first time, numbered after their workspace's last number in
+# distinct_id order.
+NEW_NUMBERS = """
+CREATE OR REPLACE TEMP TABLE new_numbers AS
+SELECT n.workspace_id, n.distinct_id,
+       (coalesce(t.top, 0)
+        + row_number() OVER (PARTITION BY n.workspace_id ORDER BY n.distinct_id))::UINTEGER
+           AS number
+FROM (SELECT workspace_id, distinct_id FROM fresh WHERE distinct_id <> ''
+      EXCEPT SELECT workspace_id, distinct_id FROM load_numbers) AS n
+LEFT JOIN (SELECT workspace_id, max(number) AS top FROM user_numbers
+           WHERE workspace_id IN (SELECT DISTINCT workspace_id FROM fresh)
+           GROUP BY workspace_id) AS t
+  ON t.workspace_id = n.workspace_id
+"""
+ADD_NUMBERS = """
+INSERT INTO user_numbers SELECT workspace_id, distinct_id, number FROM new_numbers;
+INSERT INTO load_numbers SELECT workspace_id, distinct_id, number FROM new_numbers
+"""
+
+# Sorted by workspace, user number and time: the analytics read a load's rows in that order
+# without sorting them (a user's events of one load are contiguous and in time order).
 INSERT_EVENTS = """
 INSERT INTO events
 SELECT f.workspace_id, f.type, coalesce(f.event, ''), f.distinct_id, f.user_id, f.anonymous_id,
        coalesce(f.account_id, u.account_id), epoch_ms(f.timestamp), epoch_ms(f.received_at),
        f.message_id, f.dedupe_key, f.previous_id, coalesce(f.properties, '{}'),
-       coalesce(f.traits, '{}'), coalesce(f.context, '{}'), f.source
+       coalesce(f.traits, '{}'), coalesce(f.context, '{}'), f.source, coalesce(n.number, 0)
 FROM fresh AS f
 LEFT JOIN (
     SELECT workspace_id, distinct_id, arg_max(account_id, timestamp) AS account_id
@@ -181,30 +219,54 @@ LEFT JOIN (
     WHERE distinct_id IN (SELECT distinct_id FROM fresh WHERE account_id IS NULL)
     GROUP BY workspace_id, distinct_id) AS u
   ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
-ORDER BY f.workspace_id, f.distinct_id, f.timestamp
+LEFT JOIN load_numbers AS n
+  ON n.workspace_id = f.workspace_id AND n.distinct_id = f.distinct_id
+ORDER BY f.workspace_id, coalesce(n.number, 0), f.timestamp
 """
 
 # A bulk import part that needs nothing but the insert (DuckDBStore.insert_import): inserted
 # straight from the caller's SELECT, without a staging table. A row that would need more (a
 # failed check, an identify or group call: profiles and account links) stops the statement.
+# Its user numbers are given in the statement (the part is read once, into memory: ``f``):
+# known ones from user_numbers, new ones after ``$top``, the workspace's last number;
+# IMPORT_NUMBERS then records the new ones from the inserted rows, in the same transaction.
 INSERT_IMPORT = """
 INSERT INTO events
+WITH f AS MATERIALIZED ({select}),
+known AS MATERIALIZED (
+    SELECT distinct_id, number FROM user_numbers
+    WHERE workspace_id = $workspace AND distinct_id IN (SELECT distinct_id FROM f)),
+numbers AS (
+    SELECT distinct_id, number FROM known
+    UNION ALL
+    SELECT distinct_id, ($top + row_number() OVER (ORDER BY distinct_id))::UINTEGER
+    FROM (SELECT distinct_id FROM f WHERE distinct_id <> ''
+          EXCEPT SELECT distinct_id FROM known))
 SELECT f.workspace_id, f.type, coalesce(f.event, ''), f.distinct_id, f.user_id, f.anonymous_id,
        coalesce(f.account_id, u.account_id), epoch_ms(f.timestamp), epoch_ms(f.received_at),
        f.message_id, f.dedupe_key, f.previous_id, coalesce(f.properties, '{{}}'),
-       coalesce(f.traits, '{{}}'), coalesce(f.context, '{{}}'), f.source
-FROM ({select}) AS f
+       coalesce(f.traits, '{{}}'), coalesce(f.context, '{{}}'), f.source, coalesce(n.number, 0)
+FROM f
 LEFT JOIN (
     SELECT workspace_id, distinct_id, arg_max(account_id, timestamp) AS account_id
     FROM user_accounts WHERE workspace_id = $workspace
     GROUP BY workspace_id, distinct_id) AS u
   ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
+LEFT JOIN numbers AS n ON n.distinct_id = f.distinct_id
 WHERE CASE WHEN f.line_ok AND f.type NOT IN ('group', 'identify')
                 AND f.workspace_id = $workspace AND f.received_at = $received
                 AND f.source = 'import'
            THEN true ELSE error('this part needs a staged load') END
-ORDER BY f.workspace_id, f.distinct_id, f.timestamp
+ORDER BY f.workspace_id, coalesce(n.number, 0), f.timestamp
 """
+# The numbers INSERT_IMPORT gave to users new in the workspace.
+IMPORT_NUMBERS = """
+INSERT INTO user_numbers
+SELECT DISTINCT workspace_id, distinct_id, user_number FROM events
+WHERE workspace_id = $workspace AND received_at = epoch_ms($received::BIGINT)
+  AND source = 'import' AND user_number > $top
+"""
+WORKSPACE_TOP = "SELECT coalesce(max(number), 0) FROM user_numbers WHERE workspace_id = ?"
 # The rows of that load: its workspace's import rows of its received_at, which is later than
 # every earlier import's of the workspace (see insert_import).
 IMPORT_ROWS = """
@@ -219,6 +281,30 @@ WHERE workspace_id = {workspace:d} AND received_at = epoch_ms({received:d}::BIGI
 IMPORT_DUPLICATES = """
 SELECT count(*) - count(DISTINCT dedupe_key) FROM events
 WHERE workspace_id = $workspace AND dedupe_key IN (SELECT dedupe_key FROM fresh)
+"""
+
+# A store made before user numbers (its events without ``user_number``): the column added,
+# every stored user numbered per workspace in distinct_id order, every row given its number,
+# in one transaction (DuckDBStore.writing).
+HAS_USER_NUMBER = """
+SELECT count(*) FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'events'
+  AND column_name = 'user_number'
+"""
+NUMBER_STORED_USERS = """
+ALTER TABLE events ADD COLUMN user_number UINTEGER;
+DELETE FROM user_numbers;
+INSERT INTO user_numbers
+SELECT workspace_id, distinct_id,
+       row_number() OVER (PARTITION BY workspace_id ORDER BY distinct_id)::UINTEGER
+FROM (SELECT DISTINCT workspace_id, distinct_id FROM events WHERE distinct_id <> '');
+CREATE OR REPLACE TEMP TABLE stored_numbers AS
+SELECT workspace_id, distinct_id, number FROM user_numbers
+UNION ALL
+SELECT DISTINCT workspace_id, distinct_id, 0::UINTEGER FROM events WHERE distinct_id = '';
+UPDATE events SET user_number = n.number FROM stored_numbers AS n
+WHERE events.workspace_id = n.workspace_id AND events.distinct_id = n.distinct_id;
+DROP TABLE stored_numbers
 """
 
 CATALOG_EVENTS = """
@@ -314,6 +400,8 @@ class DuckDBStore(EventStore):
         # The loading process keeps the stored keys in memory (see stored_keys.py): set by
         # the loader; other processes check a load's keys against the table.
         self.stored_keys: StoredKeys | None = None
+        # Whether the events table is known to have ``user_number`` (checked once).
+        self._numbered = False
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         config: dict[str, Any] = {**self.config}
@@ -329,9 +417,23 @@ class DuckDBStore(EventStore):
             con = self._connect(read_only=False)
             try:
                 con.execute(SCHEMA)
+                if not self._numbered:
+                    self._number_stored_users(con)
                 yield con
             finally:
                 con.close()
+
+    def _number_stored_users(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Give a store made before user numbers its ``user_number`` column and numbers."""
+        if not _scalar(con, HAS_USER_NUMBER):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(NUMBER_STORED_USERS)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        self._numbered = True
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
@@ -358,7 +460,13 @@ class DuckDBStore(EventStore):
         with self.writing() as con:
             con.execute("BEGIN TRANSACTION")
             con.execute("INSERT INTO deleted_workspaces VALUES (?, ?)", [workspace_id, now_ms()])
-            for table in ("events", "user_accounts", "catalog_events", "catalog_properties"):
+            for table in (
+                "events",
+                "user_accounts",
+                "user_numbers",
+                "catalog_events",
+                "catalog_properties",
+            ):
                 con.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
             bump_store_writes(con)
             con.execute("COMMIT")
@@ -398,10 +506,11 @@ class DuckDBStore(EventStore):
                 return None
             con.execute("BEGIN TRANSACTION")
             try:
+                top = _scalar_params(con, WORKSPACE_TOP, [workspace])
                 try:
                     row = con.execute(
                         INSERT_IMPORT.format(select=select_sql),
-                        {**params, "received": received},
+                        {**params, "received": received, "top": top},
                     ).fetchone()
                 except duckdb.InvalidInputException as exc:
                     if "this part needs a staged load" not in str(exc):
@@ -410,9 +519,12 @@ class DuckDBStore(EventStore):
                     return None
                 stored = int(row[0]) if row else 0
                 con.execute(IMPORT_ROWS.format(workspace=workspace, received=received))
-                if stored == 0 or _scalar_params(con, IMPORT_DUPLICATES, workspace):
+                if stored == 0 or _scalar_params(con, IMPORT_DUPLICATES, {"workspace": workspace}):
                     con.execute("ROLLBACK")
                     return None
+                con.execute(
+                    IMPORT_NUMBERS, {"workspace": workspace, "received": received, "top": top}
+                )
                 con.execute(CATALOG_EVENTS)
                 con.execute(CATALOG_PROPERTIES)
                 # Counted as a write, so in-memory stored keys (stored_keys.py) read again.
@@ -483,6 +595,9 @@ class DuckDBStore(EventStore):
             if _scalar(con, "SELECT count(*) FROM new_links"):
                 con.execute(LINKED_USERS)
                 con.execute(REATTRIBUTE)
+            con.execute(KNOWN_NUMBERS)
+            con.execute(NEW_NUMBERS)
+            con.execute(ADD_NUMBERS)
             con.execute(INSERT_EVENTS)
             con.execute(CATALOG_EVENTS)
             con.execute(CATALOG_PROPERTIES)
@@ -490,7 +605,8 @@ class DuckDBStore(EventStore):
         con.execute(
             "DROP VIEW IF EXISTS fresh; DROP TABLE IF EXISTS fresh_rows; "
             "DROP TABLE IF EXISTS linked_users; DROP TABLE IF EXISTS new_links; "
-            "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging"
+            "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging; "
+            "DROP TABLE IF EXISTS load_numbers; DROP TABLE IF EXISTS new_numbers"
         )
         return LoadResult(rows=rows, stored=stored, duplicates=rows - stored), writes
 
@@ -555,8 +671,10 @@ class DuckDBStore(EventStore):
         )
 
 
-def _scalar_params(con: duckdb.DuckDBPyConnection, sql: str, workspace: int) -> int:
-    row = con.execute(sql, {"workspace": workspace}).fetchone()
+def _scalar_params(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list[Any]
+) -> int:
+    row = con.execute(sql, params).fetchone()
     return int(row[0]) if row else 0
 
 
