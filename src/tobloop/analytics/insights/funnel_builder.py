@@ -388,6 +388,74 @@ GROUP BY entity"""
     return BuiltQuery(sql=sql, params=p.values)
 
 
+def build_funnel_keys(q: FunnelQuery, *, workspace_id: int, table: str = "events") -> BuiltQuery:
+    """DuckDB, by user, on a store with user numbers: one row per matching event.
+
+    ``entity`` is the event's ``user_number`` (docs/decisions/0012), ``key`` is
+    ``(ms since the range start) * 16 + step`` as in :func:`build_funnel_sequences`, so
+    :mod:`funnel_fold` can lay every event out by user without any grouping by text. Only for
+    funnels whose steps have distinct event names.
+    """
+    if not distinct_step_names(q):
+        raise ValueError("keys need steps with distinct event names")
+    d, p = Dialect.DUCKDB, Params(Dialect.DUCKDB)
+    table = checked_table(table)
+    start_ms, end_ms = range_ms(q)
+    ws = p.add(workspace_id, "UInt64")
+    lo = p.add(start_ms, "Int64")
+    scan_end = p.add(end_ms + q.window * 1000, "Int64")
+    names = [p.add(s.event, "String") for s in q.steps]
+    where = (
+        f"workspace_id = {ws} AND user_number > 0 AND event IN ({', '.join(names)})"
+        f" AND {time_at_least(d, lo)} AND {time_below(d, scan_end)}"
+    )
+    if not any(s.filters for s in q.steps):
+        # names are distinct and the WHERE keeps only them: the step is the name's position
+        step = f"list_position([{', '.join(names)}], event) - 1"
+        sql = f"""SELECT user_number AS entity,
+       (epoch_us(timestamp) // 1000 - {lo}) * {2**STEP_BITS} + {step} AS key
+FROM {table} WHERE {where}"""
+        return BuiltQuery(sql=sql, params=p.values)
+    cases = " ".join(f"WHEN {matcher_condition(d, s, p)} THEN {i}" for i, s in enumerate(q.steps))
+    sql = f"""SELECT entity, (ts - {lo}) * {2**STEP_BITS} + step AS key FROM (
+    SELECT user_number AS entity, epoch_us(timestamp) // 1000 AS ts, CASE {cases} END AS step
+    FROM {table} WHERE {where}) AS matched
+WHERE step IS NOT NULL"""
+    return BuiltQuery(sql=sql, params=p.values)
+
+
+def build_funnel_anchors(
+    q: FunnelQuery,
+    *,
+    workspace_id: int,
+    table: str = "events",
+    account_values: dict[str, str] | None = None,
+) -> BuiltQuery:
+    """DuckDB, by user number: ``entity, value, bucket`` of every user with a step-1 event
+    in the range — the anchor of :func:`build_funnel_sequences` (``grouped``): the user's
+    first step-1 event, on a tie the smallest breakdown text."""
+    d, p = Dialect.DUCKDB, Params(Dialect.DUCKDB)
+    table = checked_table(table)
+    start_ms, end_ms = range_ms(q)
+    ws = p.add(workspace_id, "UInt64")
+    bd = breakdown_sql(d, q.breakdown, p, table=table, workspace=ws, account_values=account_values)
+    first = "min({'t': ts, 'v': coalesce(bv, '')})"
+    bucket = (
+        "0"
+        if q.over_time is None
+        else period_sql(d, f"epoch_ms({first}.t)", q.over_time, p.add(q.timezone, "String"))
+    )
+    sql = f"""WITH {bd.ctes}starts AS (
+    SELECT user_number AS entity, epoch_us(timestamp) // 1000 AS ts, {bd.value} AS bv
+    FROM {table}{bd.join}
+    WHERE workspace_id = {ws} AND user_number > 0 AND {matcher_condition(d, q.steps[0], p)}
+      AND {time_at_least(d, p.add(start_ms, "Int64"))}
+      AND {time_below(d, p.add(end_ms, "Int64"))}
+)
+SELECT entity, {first}.v AS value, {bucket} AS bucket FROM starts GROUP BY entity"""
+    return BuiltQuery(sql=sql, params=p.values)
+
+
 # Histogram edges of the time to convert, in seconds; the last bucket is open.
 HISTOGRAM_EDGES = (0, 60, 300, 900, 3600, 14400, 86400, 259200, 604800, 2592000)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -110,6 +111,103 @@ def fold_sequences(
     return Folded(starts=starts, reached_at=reached_at)
 
 
+def key_time_bits(q: FunnelQuery) -> int:
+    """Bits that every time of the scan (ms since the range start) fits in."""
+    start_ms, end_ms = range_ms(q)
+    return (end_ms - start_ms + q.window * 1000).bit_length()
+
+
+def keys_fit(q: FunnelQuery, max_entity: int) -> bool:
+    """Whether ``entity << (time bits + STEP_BITS) | key`` fits a signed 64-bit integer."""
+    return max_entity.bit_length() + key_time_bits(q) + STEP_BITS <= 63
+
+
+# Inputs in more sorted runs than this are partitioned by entity instead of cut run by run.
+MAX_RUNS = 64
+
+
+def fold_keys(
+    entity: npt.NDArray[np.integer],
+    key: Ints,
+    *,
+    q: FunnelQuery,
+    timing: bool = False,
+) -> Folded:
+    """Fold events given one per row: ``entity`` (a user number) and ``key`` (``t * 16 +
+    step``, as in the sequences), in any order; the starts are indexed by user number.
+
+    The store inserts each load sorted by user number and time, and a DuckDB scan hands its
+    row groups to a few threads, so the rows usually come as a few sorted runs: each chunk
+    of entities is then cut out of every run and sorted only when it came from more than one.
+    ``keys_fit`` must hold for the largest entity.
+    """
+    start_ms, end_ms = range_ms(q)
+    time_bits = key_time_bits(q)
+    shift = time_bits + STEP_BITS
+    n = int(entity.max()) + 1 if len(entity) else 0
+    steps = len(q.steps)
+    starts = np.full((steps, n), MISSING, dtype=np.int64)
+    reached_at = np.full((steps, n), MISSING, dtype=np.int64) if timing else None
+    if n == 0:
+        return Folded(starts=starts, reached_at=reached_at)
+    keys = entity.astype(np.int64)
+    keys <<= shift
+    keys |= key
+    cores = min(os.cpu_count() or 1, 8) if len(keys) >= PARALLEL_EVENTS else 1
+    parts = cores * 4 if cores > 1 else 1
+    cuts = (np.arange(parts + 1, dtype=np.int64) * n // parts) << shift
+
+    def fold(chunk: Ints) -> None:
+        _fold_chunk(
+            chunk,
+            starts,
+            reached_at,
+            range_ms=end_ms - start_ms,
+            window_ms=q.window * 1000,
+            first_attempt=q.first_attempt,
+            time_bits=time_bits,
+        )
+
+    chunks = _entity_chunks(keys, cuts, shift)
+    if len(chunks) > 1:
+        with ThreadPoolExecutor(max_workers=cores) as pool:
+            for done in [pool.submit(lambda c: fold(c()), c) for c in chunks]:
+                done.result()
+    else:
+        for c in chunks:
+            fold(c())
+    return Folded(starts=starts, reached_at=reached_at)
+
+
+def _entity_chunks(keys: Ints, cuts: Ints, shift: int) -> list[Callable[[], Ints]]:
+    """Per range of entities ``cuts[i] <= key < cuts[i + 1]``: a function giving its keys
+    sorted (called in the worker threads, so the sorting is parallel too)."""
+    descents = np.flatnonzero(keys[1:] < keys[:-1]) + 1
+    if len(descents) < MAX_RUNS:
+        runs = np.split(keys, descents)
+        bounds = [np.searchsorted(r, cuts) for r in runs]
+        pieces = [
+            [r[b[i] : b[i + 1]] for r, b in zip(runs, bounds, strict=True) if b[i] < b[i + 1]]
+            for i in range(len(cuts) - 1)
+        ]
+        return [_sorted(p, presorted=True) for p in pieces if p]
+    chunk = (np.searchsorted(cuts, keys, side="right") - 1).astype(np.uint8)
+    grouped = keys[np.argsort(chunk, kind="stable")]  # a radix sort on small integers
+    ends = np.cumsum(np.bincount(chunk, minlength=len(cuts) - 1))
+    starts = np.append(0, ends[:-1])
+    return [
+        _sorted([grouped[lo:hi]], presorted=False)
+        for lo, hi in zip(starts, ends, strict=True)
+        if lo < hi
+    ]
+
+
+def _sorted(pieces: list[Ints], *, presorted: bool) -> Callable[[], Ints]:
+    if presorted and len(pieces) == 1:
+        return lambda: pieces[0]
+    return lambda: np.sort(np.concatenate(pieces) if len(pieces) > 1 else pieces[0])
+
+
 def _fold_chunk(
     keys: Ints,
     starts: Ints,
@@ -118,6 +216,7 @@ def _fold_chunk(
     range_ms: int,
     window_ms: int,
     first_attempt: bool,
+    time_bits: int = TIME_BITS,
 ) -> None:
     """Fill ``starts`` (and ``reached_at``) of one chunk; ``keys`` is sorted.
 
@@ -130,7 +229,7 @@ def _fold_chunk(
     low_byte = 0 if sys.byteorder == "little" else keys.itemsize - 1
     step_of = keys.view(np.int8)[low_byte :: keys.itemsize] & ((1 << STEP_BITS) - 1)
     counted = np.empty(len(keys), dtype=np.int32)
-    high = ~np.int64((1 << TIME_BITS) - 1)
+    high = ~np.int64((1 << time_bits) - 1)
     prev_seen = np.empty(0, dtype=np.int32)
     prev_best = np.zeros(1, dtype=np.int64)  # a "no chain" in front of every lookup
     for k in range(starts.shape[0]):
@@ -160,7 +259,7 @@ def _fold_chunk(
         if len(at):
             last = np.append(np.flatnonzero(base[1:] != base[:-1]), len(at) - 1)
             final = best[last] - base[last]
-            entity = base[last] >> TIME_BITS
+            entity = base[last] >> time_bits
             starts[k, entity] = final - 1
             if reached_at is not None:  # the first event at which the final value was held
                 first = np.searchsorted(best, best[last], side="left")

@@ -18,13 +18,17 @@ from tobloop.analytics.insights.dialect import BuiltQuery, Dialect
 from tobloop.analytics.insights.funnel_builder import (
     HISTOGRAM_EDGES,
     build_funnel,
+    build_funnel_anchors,
+    build_funnel_keys,
     build_funnel_sequences,
     distinct_step_names,
 )
 from tobloop.analytics.insights.funnel_fold import (
     Folded,
     fits_time_bits,
+    fold_keys,
     fold_sequences,
+    keys_fit,
     timing_row,
 )
 from tobloop.analytics.insights.models import (
@@ -32,6 +36,7 @@ from tobloop.analytics.insights.models import (
     ActivePoint,
     ActiveQuery,
     ActiveResult,
+    By,
     Cohort,
     FunnelBreakdownRow,
     FunnelBucket,
@@ -74,14 +79,35 @@ class DuckDBEngine:
 
     def __init__(self, con: Any) -> None:
         self.con = con
+        self._numbered: dict[str, bool] = {}
 
     def rows(self, sql: str, params: dict[str, Any]) -> list[list[Any]]:
         return [list(r) for r in self.con.execute(sql, params).fetchall()]
 
-    def arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
-        """The statement's result as an Arrow table (columns, no Python objects per row)."""
-        table: pa.Table = self.con.sql(sql, params=params).to_arrow_table()
+    def arrow(
+        self, sql: str, params: dict[str, Any], *, tables: dict[str, pa.Table] | None = None
+    ) -> pa.Table:
+        """The statement's result as an Arrow table (columns, no Python objects per row);
+        ``tables`` are Arrow tables the statement may read by name."""
+        for name, data in (tables or {}).items():
+            self.con.register(name, data)
+        try:
+            table: pa.Table = self.con.sql(sql, params=params).to_arrow_table()
+        finally:
+            for name in tables or {}:
+                self.con.unregister(name)
         return table
+
+    def has_user_numbers(self, table: str) -> bool:
+        """Whether ``table`` stores a user number per event (docs/decisions/0012)."""
+        if table not in self._numbered:
+            found = self.con.execute(
+                "SELECT count(*) FROM duckdb_columns() WHERE table_name = $t "
+                "AND column_name = 'user_number' AND NOT internal",
+                {"t": table},
+            ).fetchall()
+            self._numbered[table] = bool(found[0][0])
+        return self._numbered[table]
 
 
 class ChdbEngine:
@@ -116,12 +142,17 @@ class FunnelRunner:
         table: str = "events",
         packed: bool | None = None,
         account_values: dict[str, str] | None = None,
+        user_numbers: bool = True,
     ) -> None:
+        """``packed`` True/False asks for the SQL fold (see ``build_funnel``); with
+        ``user_numbers`` False the DuckDB column fold groups by user id even when the store
+        holds user numbers."""
         self.query = query
         self.workspace_id = workspace_id
         self.table = table
         self.packed = packed
         self.account_values = account_values
+        self.user_numbers = user_numbers
 
     def _built(self, engine: QueryEngine, **options: Any) -> BuiltQuery:
         return build_funnel(
@@ -147,7 +178,13 @@ class FunnelRunner:
     def _fold(
         self, engine: DuckDBEngine, *, grouped: bool, timing: bool
     ) -> tuple[pa.Table, Folded]:
+        """The fold, and per folded entity (in the fold's order) ``entity`` and, grouped,
+        its anchor's ``value`` and ``bucket``."""
         q = self.query
+        if self.user_numbers and q.by is By.USER and engine.has_user_numbers(self.table):
+            numbered = self._fold_user_numbers(engine, grouped=grouped, timing=timing)
+            if numbered is not None:
+                return numbered
         built = build_funnel_sequences(
             q,
             workspace_id=self.workspace_id,
@@ -168,6 +205,38 @@ class FunnelRunner:
             timing=timing,
         )
         return table, folded
+
+    def _fold_user_numbers(
+        self, engine: DuckDBEngine, *, grouped: bool, timing: bool
+    ) -> tuple[pa.Table, Folded] | None:
+        """The fold over one row per event keyed by user number (no grouping by text), with
+        the anchors of a grouped query from a second scan of the step-1 events only. None
+        when the numbers do not fit the keys."""
+        q = self.query
+        built = build_funnel_keys(q, workspace_id=self.workspace_id, table=self.table)
+        rows = engine.arrow(built.sql, built.params)
+        entity = _numpy(rows.column("entity"))
+        if len(entity) and not keys_fit(q, int(entity.max())):
+            return None
+        folded = fold_keys(entity, _numpy(rows.column("key")), q=q, timing=timing)
+        del rows, entity
+        n = folded.starts.shape[1]
+        if not grouped:
+            return pa.table({"entity": pa.array(np.arange(n, dtype=np.int64))}), folded
+        built = build_funnel_anchors(
+            q,
+            workspace_id=self.workspace_id,
+            table=self.table,
+            account_values=self.account_values,
+        )
+        anchors = engine.arrow(built.sql, built.params)
+        # every entity whose chain started has a step-1 event in the range: an anchor
+        at = _numpy(anchors.column("entity")).astype(np.int64)
+        anchors = anchors.filter(pa.array(at < n))
+        at = at[at < n]
+        starts = folded.starts[:, at]
+        reached = None if folded.reached_at is None else folded.reached_at[:, at]
+        return anchors, Folded(starts=starts, reached_at=reached)
 
     def calculate(self, engine: QueryEngine) -> FunnelResult:
         q = self.query
@@ -200,10 +269,27 @@ class FunnelRunner:
             table, folded = self._fold(engine, grouped=False, timing=False)
             stopped = (folded.starts[step - 2] >= 0) & (folded.starts[step - 1] < 0)
             entities = table.column("entity").take(np.flatnonzero(stopped))
+            if pa.types.is_integer(entities.type):
+                return self._user_ids(engine, entities, limit)
             first = pc.sort_indices(entities)[:limit]  # byte order, as SQL's ORDER BY
             return [str(e) for e in entities.take(first).to_pylist()]
         built = self._built(engine, dropped_at=step, limit=limit)
         return [str(row[0]) for row in engine.rows(built.sql, built.params)]
+
+    def _user_ids(self, engine: DuckDBEngine, numbers: pa.ChunkedArray, limit: int) -> list[str]:
+        """The first ``limit`` user ids (in byte order, as SQL's ORDER BY) of user numbers."""
+        rows = engine.arrow(
+            "SELECT n.distinct_id FROM user_numbers AS n SEMI JOIN dropped_numbers AS d "
+            "ON n.number = d.number WHERE n.workspace_id = $ws ORDER BY n.distinct_id "
+            "LIMIT $limit",
+            {"ws": self.workspace_id, "limit": limit},
+            tables={"dropped_numbers": pa.table({"number": numbers})},
+        )
+        return [str(e) for e in rows.column("distinct_id").to_pylist()]
+
+
+def _numpy(column: pa.ChunkedArray) -> Any:
+    return column.combine_chunks().to_numpy(zero_copy_only=False)
 
 
 def _grouped_counts(table: pa.Table, folded: Folded) -> list[tuple[str, int, list[int]]]:

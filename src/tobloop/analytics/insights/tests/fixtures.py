@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS events (
     workspace_id BIGINT NOT NULL, type VARCHAR NOT NULL, event VARCHAR NOT NULL,
     distinct_id VARCHAR NOT NULL, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
     timestamp TIMESTAMP NOT NULL, received_at TIMESTAMP NOT NULL, message_id VARCHAR NOT NULL,
-    properties JSON, source VARCHAR NOT NULL, traits JSON)
+    properties JSON, source VARCHAR NOT NULL, traits JSON, user_number UINTEGER);
+CREATE TABLE IF NOT EXISTS user_numbers (
+    workspace_id BIGINT NOT NULL, distinct_id VARCHAR NOT NULL, number UINTEGER NOT NULL)
 """
 CLICKHOUSE_TABLE = """
 CREATE TABLE IF NOT EXISTS events (
@@ -62,6 +64,7 @@ class Engines:
     def load(self, workspace_id: int, events: list[Ev]) -> None:
         if not events:
             return
+        numbers = self._numbers(workspace_id, events)
         rows = [
             (
                 workspace_id,
@@ -77,11 +80,12 @@ class Engines:
                 orjson.dumps(e.props).decode(),
                 "import",
                 orjson.dumps(e.traits).decode(),
+                numbers.get(e.user, 0),
             )
             for i, e in enumerate(events)
         ]
         self.duck_con.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
         lines = b"\n".join(
             orjson.dumps(
@@ -104,6 +108,25 @@ class Engines:
             for r in rows
         )
         self.ch_session.query("INSERT INTO events FORMAT JSONEachRow\n" + lines.decode(), "Null")
+
+    def _numbers(self, workspace_id: int, events: list[Ev]) -> dict[str, int]:
+        """The store's user numbers (docs/decisions/0012): dense per workspace from 1, new
+        ids numbered in id order. The rows themselves go in unsorted, in the test's order."""
+        known = dict(
+            self.duck_con.execute(
+                "SELECT distinct_id, number FROM user_numbers WHERE workspace_id = ?",
+                [workspace_id],
+            ).fetchall()
+        )
+        new = sorted({e.user for e in events if e.user} - known.keys())
+        start = max(known.values(), default=0) + 1
+        added = {u: start + i for i, u in enumerate(new)}
+        if added:
+            self.duck_con.executemany(
+                "INSERT INTO user_numbers VALUES (?, ?, ?)",
+                [(workspace_id, u, n) for u, n in added.items()],
+            )
+        return known | added
 
     def close(self) -> None:
         self.duck_con.close()

@@ -46,11 +46,15 @@ def funnel_queries(draw: st.DrawFn, *, filters_per_name: bool) -> FunnelQuery:
 
 
 def counts_on_each_engine(
-    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None = None
+    engines: Engines,
+    events: list[Ev],
+    q: FunnelQuery,
+    packed: bool | None = None,
+    numbers: bool = True,
 ) -> dict[str, Any]:
     ws = fresh_workspace()
     engines.load(ws, events)
-    runner = FunnelRunner(q, workspace_id=ws, packed=packed)
+    runner = FunnelRunner(q, workspace_id=ws, packed=packed, user_numbers=numbers)
     return {e.dialect.value: [s.count for s in runner.calculate(e).steps] for e in engines.all()}
 
 
@@ -59,13 +63,15 @@ def counts_on_each_engine(
     events=event_sets(ties=True),
     q=funnel_queries(filters_per_name=True),
     packed=st.sampled_from([None, True, False]),
+    numbers=st.booleans(),
 )
 def test_funnel_agrees_with_oracle_with_ties_and_repeated_steps(
-    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None, numbers: bool
 ) -> None:
     # given random events with many equal timestamps; steps sharing a name share filters
-    # when (moments packed into integers, or kept as lists)
-    got = counts_on_each_engine(engines, events, q, packed)
+    # when (folded in columns by user number or by user id, or in SQL with moments packed
+    # into integers or kept as lists)
+    got = counts_on_each_engine(engines, events, q, packed, numbers)
     # then
     expected = funnel_counts(events, q)
     assert got == {"duckdb": expected, "clickhouse": expected}
@@ -177,15 +183,21 @@ def test_ten_steps_of_one_name_use_the_list_layout_and_agree_with_oracle(engines
     q=funnel_queries(filters_per_name=True),
     step=st.integers(2, 4),
     packed=st.sampled_from([None, True, False]),
+    numbers=st.booleans(),
 )
 def test_dropped_entities_agree_with_oracle(
-    engines: Engines, events: list[Ev], q: FunnelQuery, step: int, packed: bool | None
+    engines: Engines,
+    events: list[Ev],
+    q: FunnelQuery,
+    step: int,
+    packed: bool | None,
+    numbers: bool,
 ) -> None:
     # given random events and a step of the funnel
     step = min(step, len(q.steps))
     ws = fresh_workspace()
     engines.load(ws, events)
-    runner = FunnelRunner(q, workspace_id=ws, packed=packed)
+    runner = FunnelRunner(q, workspace_id=ws, packed=packed, user_numbers=numbers)
     for engine in engines.all():
         # when / then: the entities that reached the step before and stopped there
         assert runner.dropped(engine, step=step) == dropped_entities(events, q, step)

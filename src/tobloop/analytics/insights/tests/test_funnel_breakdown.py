@@ -44,10 +44,18 @@ def grouped_funnels(draw: st.DrawFn) -> FunnelQuery:
     )
 
 
-def run(engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None) -> dict[str, Any]:
+def run(
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None, numbers: bool = True
+) -> dict[str, Any]:
     ws = fresh_workspace()
     engines.load(ws, events)
-    runner = FunnelRunner(q, workspace_id=ws, packed=packed, account_values=ACCOUNT_VALUES)
+    runner = FunnelRunner(
+        q,
+        workspace_id=ws,
+        packed=packed,
+        account_values=ACCOUNT_VALUES,
+        user_numbers=numbers,
+    )
     return {e.dialect.value: runner.calculate(e) for e in engines.all()}
 
 
@@ -56,13 +64,14 @@ def run(engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None)
     events=with_identifies(event_sets(ties=True)),
     q=grouped_funnels(),
     packed=st.sampled_from([None, True, False]),
+    numbers=st.booleans(),
 )
 def test_breakdown_and_over_time_agree_with_oracle(
-    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None, numbers: bool
 ) -> None:
     # given random events (ties, repeated steps, users without an account, identify calls)
     # when
-    results = run(engines, events, q, packed)
+    results = run(engines, events, q, packed, numbers)
     # then totals, breakdown rows and buckets are the oracle's on both engines
     totals = funnel_counts(events, q)
     for dialect, result in results.items():
@@ -84,9 +93,10 @@ def test_breakdown_and_over_time_agree_with_oracle(
     events=event_sets(ties=True),
     q=funnel_queries(filters_per_name=True),
     packed=st.sampled_from([None, True, False]),
+    numbers=st.booleans(),
 )
 def test_time_to_convert_agrees_with_oracle(
-    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None
+    engines: Engines, events: list[Ev], q: FunnelQuery, packed: bool | None, numbers: bool
 ) -> None:
     # given random events; the oracle takes, per entity and step, the latest start that
     # reaches the step and the earliest completion of the step from that start
@@ -96,7 +106,7 @@ def test_time_to_convert_agrees_with_oracle(
         for step, ms in conversion_times(evs, q).items():
             times.setdefault(step, []).append(ms)
     # when
-    results = run(engines, events, q, packed)
+    results = run(engines, events, q, packed, numbers)
     # then
     for dialect, result in results.items():
         for timing in result.time_to_convert:

@@ -4,9 +4,11 @@ and the oracle for funnels whose steps have distinct names (the only ones it fol
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tobloop.analytics.insights import funnel_fold
 from tobloop.analytics.insights.funnel_fold import fold_sequences, timing_row
 from tobloop.analytics.insights.models import FunnelQuery
 from tobloop.analytics.insights.runners import FunnelRunner
@@ -115,3 +117,68 @@ def test_column_fold_agrees_with_the_sql_fold_and_the_oracle(
     plain = q.model_copy(update={"breakdown": None, "over_time": None})
     dropped = FunnelRunner(plain, workspace_id=ws).dropped(engines.duckdb, step=step)
     assert dropped == dropped_entities(events, plain, step)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    entities=st.lists(
+        st.lists(st.tuples(st.integers(0, 400), st.integers(0, 2)), max_size=8),
+        min_size=1,
+        max_size=40,
+    ),
+    layout=st.sampled_from(["sorted", "runs", "shuffled"]),
+    first_attempt=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
+    monkeypatch: pytest.MonkeyPatch,
+    entities: list[list[tuple[int, int]]],
+    layout: str,
+    first_attempt: bool,
+    seed: int,
+) -> None:
+    # given the events of numbered users (number i + 1; number 0 unused) one per row, in
+    # one sorted run, as a few sorted runs (loads read by several threads) or shuffled,
+    # folded in several chunks (and, shuffled, partitioned by entity)
+    monkeypatch.setattr(funnel_fold, "PARALLEL_EVENTS", 0)
+    monkeypatch.setattr(funnel_fold, "MAX_RUNS", 3)
+    q = FunnelQuery.model_validate(
+        {
+            "steps": [{"event": n} for n in "abc"],
+            "from": "2026-01-01",
+            "to": "2026-01-01",
+            "window": 100,  # seconds
+            "first_attempt": first_attempt,
+        }
+    )
+    rows = [(i + 1, ms * 16 + step) for i, evs in enumerate(entities) for ms, step in evs]
+    rng = np.random.default_rng(seed)
+    if layout == "sorted":
+        rows.sort()
+    elif layout == "runs":
+        cut = len(rows) // 2
+        rows = sorted(rows[cut:]) + sorted(rows[:cut])
+    else:
+        rng.shuffle(rows)
+    entity = np.array([r[0] for r in rows], dtype=np.uint32)
+    key = np.array([r[1] for r in rows], dtype=np.int64)
+    # when
+    got = funnel_fold.fold_keys(entity, key, q=q, timing=True)
+    # then: the same starts and times as the fold of each user's sorted sequence
+    seq, offsets = sequences([], *entities)
+    want = fold_sequences(
+        seq,
+        offsets,
+        steps=3,
+        range_ms=86_400_000,
+        window_ms=100_000,
+        first_attempt=first_attempt,
+        timing=True,
+    )
+    width = got.starts.shape[1]
+    assert got.starts.tolist() == want.starts[:, :width].tolist()
+    assert (want.starts[:, width:] == -1).all()  # users after the last with events
+    assert got.reached_at is not None and want.reached_at is not None
+    assert got.reached_at.tolist() == want.reached_at[:, :width].tolist()

@@ -11,6 +11,8 @@ from tobloop.analytics.insights.active_builder import build_active
 from tobloop.analytics.insights.dialect import Dialect, checked_table
 from tobloop.analytics.insights.funnel_builder import (
     build_funnel,
+    build_funnel_anchors,
+    build_funnel_keys,
     build_funnel_sequences,
     distinct_step_names,
 )
@@ -217,6 +219,8 @@ def _build(kind: str, q: Any, dialect: Dialect, text: str) -> list[tuple[str, di
                         build_funnel_sequences(
                             q, workspace_id=1, grouped=True, account_values=values
                         ),
+                        build_funnel_keys(q, workspace_id=1),
+                        build_funnel_anchors(q, workspace_id=1, account_values=values),
                     )
                     if dialect is Dialect.DUCKDB and distinct_step_names(q)
                     else ()
