@@ -176,32 +176,32 @@ WHERE events.account_id IS NULL AND events.workspace_id = l.workspace_id
 
 # Every (workspace, distinct_id) gets a dense number, from 1 per workspace, when its first
 # event is stored; each event row carries it (``user_number``, 0 for an empty distinct_id), so
-# the analytics group users by an integer (docs/decisions/0012). The numbers of the load's
-# users already numbered: the IN conditions hash the (small) load and probe user_numbers.
-KNOWN_NUMBERS = """
+# the analytics group users by an integer (docs/decisions/0012). The load's users with their
+# numbers: the ones already numbered from user_numbers (one hash join of the load's distinct
+# ids, the smaller side, against user_numbers), the others (``new``) numbered after their
+# workspace's last number in distinct_id order.
+LOAD_NUMBERS = """
 CREATE OR REPLACE TEMP TABLE load_numbers AS
-SELECT workspace_id, distinct_id, number FROM user_numbers
-WHERE workspace_id IN (SELECT DISTINCT workspace_id FROM fresh)
-  AND distinct_id IN (SELECT distinct_id FROM fresh)
-"""
-# The load's users seen for the first time, numbered after their workspace's last number in
-# distinct_id order.
-NEW_NUMBERS = """
-CREATE OR REPLACE TEMP TABLE new_numbers AS
+WITH ids AS MATERIALIZED (
+    SELECT f.workspace_id, f.distinct_id, u.number
+    FROM (SELECT DISTINCT workspace_id, distinct_id FROM fresh WHERE distinct_id <> '') AS f
+    LEFT JOIN user_numbers AS u
+      ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id)
+SELECT workspace_id, distinct_id, number, false AS new FROM ids WHERE number IS NOT NULL
+UNION ALL
 SELECT n.workspace_id, n.distinct_id,
        (coalesce(t.top, 0)
-        + row_number() OVER (PARTITION BY n.workspace_id ORDER BY n.distinct_id))::UINTEGER
-           AS number
-FROM (SELECT workspace_id, distinct_id FROM fresh WHERE distinct_id <> ''
-      EXCEPT SELECT workspace_id, distinct_id FROM load_numbers) AS n
+        + row_number() OVER (PARTITION BY n.workspace_id ORDER BY n.distinct_id))::UINTEGER,
+       true
+FROM ids AS n
 LEFT JOIN (SELECT workspace_id, max(number) AS top FROM user_numbers
            WHERE workspace_id IN (SELECT DISTINCT workspace_id FROM fresh)
            GROUP BY workspace_id) AS t
   ON t.workspace_id = n.workspace_id
+WHERE n.number IS NULL
 """
 ADD_NUMBERS = """
-INSERT INTO user_numbers SELECT workspace_id, distinct_id, number FROM new_numbers;
-INSERT INTO load_numbers SELECT workspace_id, distinct_id, number FROM new_numbers
+INSERT INTO user_numbers SELECT workspace_id, distinct_id, number FROM load_numbers WHERE new
 """
 
 # Sorted by workspace, user number and time: the analytics read a load's rows in that order
@@ -595,8 +595,7 @@ class DuckDBStore(EventStore):
             if _scalar(con, "SELECT count(*) FROM new_links"):
                 con.execute(LINKED_USERS)
                 con.execute(REATTRIBUTE)
-            con.execute(KNOWN_NUMBERS)
-            con.execute(NEW_NUMBERS)
+            con.execute(LOAD_NUMBERS)
             con.execute(ADD_NUMBERS)
             con.execute(INSERT_EVENTS)
             con.execute(CATALOG_EVENTS)
@@ -606,7 +605,7 @@ class DuckDBStore(EventStore):
             "DROP VIEW IF EXISTS fresh; DROP TABLE IF EXISTS fresh_rows; "
             "DROP TABLE IF EXISTS linked_users; DROP TABLE IF EXISTS new_links; "
             "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging; "
-            "DROP TABLE IF EXISTS load_numbers; DROP TABLE IF EXISTS new_numbers"
+            "DROP TABLE IF EXISTS load_numbers"
         )
         return LoadResult(rows=rows, stored=stored, duplicates=rows - stored), writes
 
