@@ -388,13 +388,21 @@ GROUP BY entity"""
     return BuiltQuery(sql=sql, params=p.values)
 
 
+def key_shift(q: FunnelQuery) -> int:
+    """Where the entity starts in a key of :func:`build_funnel_keys`: above the bits of every
+    time of the scan (ms since the range start, to one window after its end) and the step."""
+    start_ms, end_ms = range_ms(q)
+    return (end_ms - start_ms + q.window * 1000).bit_length() + STEP_BITS
+
+
 def build_funnel_keys(q: FunnelQuery, *, workspace_id: int, table: str = "events") -> BuiltQuery:
     """DuckDB, by user, on a store with user numbers: one row per matching event.
 
-    ``entity`` is the event's ``user_number`` (docs/decisions/0012), ``key`` is
-    ``(ms since the range start) * 16 + step`` as in :func:`build_funnel_sequences`, so
+    ``key`` is ``user_number << key_shift(q) | (ms since the range start) * 16 + step``
+    (docs/decisions/0012; the low part as in :func:`build_funnel_sequences`), so
     :mod:`funnel_fold` can lay every event out by user without any grouping by text. Only for
-    funnels whose steps have distinct event names.
+    funnels whose steps have distinct event names, and user numbers that fit above the shift
+    (DuckDB refuses a shift that overflows).
     """
     if not distinct_step_names(q):
         raise ValueError("keys need steps with distinct event names")
@@ -405,6 +413,7 @@ def build_funnel_keys(q: FunnelQuery, *, workspace_id: int, table: str = "events
     lo = p.add(start_ms, "Int64")
     scan_end = p.add(end_ms + q.window * 1000, "Int64")
     names = [p.add(s.event, "String") for s in q.steps]
+    shift = key_shift(q)
     where = (
         f"workspace_id = {ws} AND user_number > 0 AND event IN ({', '.join(names)})"
         f" AND {time_at_least(d, lo)} AND {time_below(d, scan_end)}"
@@ -412,13 +421,14 @@ def build_funnel_keys(q: FunnelQuery, *, workspace_id: int, table: str = "events
     if not any(s.filters for s in q.steps):
         # names are distinct and the WHERE keeps only them: the step is the name's position
         step = f"list_position([{', '.join(names)}], event) - 1"
-        sql = f"""SELECT user_number AS entity,
-       (epoch_us(timestamp) // 1000 - {lo}) * {2**STEP_BITS} + {step} AS key
+        sql = f"""SELECT (user_number::BIGINT << {shift})
+       | ((epoch_us(timestamp) // 1000 - {lo}) * {2**STEP_BITS} + {step}) AS key
 FROM {table} WHERE {where}"""
         return BuiltQuery(sql=sql, params=p.values)
     cases = " ".join(f"WHEN {matcher_condition(d, s, p)} THEN {i}" for i, s in enumerate(q.steps))
-    sql = f"""SELECT entity, (ts - {lo}) * {2**STEP_BITS} + step AS key FROM (
-    SELECT user_number AS entity, epoch_us(timestamp) // 1000 AS ts, CASE {cases} END AS step
+    sql = f"""SELECT (entity << {shift}) | ((ts - {lo}) * {2**STEP_BITS} + step) AS key FROM (
+    SELECT user_number::BIGINT AS entity, epoch_us(timestamp) // 1000 AS ts,
+           CASE {cases} END AS step
     FROM {table} WHERE {where}) AS matched
 WHERE step IS NOT NULL"""
     return BuiltQuery(sql=sql, params=p.values)

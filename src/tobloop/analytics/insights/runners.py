@@ -213,13 +213,16 @@ class FunnelRunner:
         the anchors of a grouped query from a second scan of the step-1 events only. None
         when the numbers do not fit the keys."""
         q = self.query
-        built = build_funnel_keys(q, workspace_id=self.workspace_id, table=self.table)
-        rows = engine.arrow(built.sql, built.params)
-        entity = _numpy(rows.column("entity"))
-        if len(entity) and not keys_fit(q, int(entity.max())):
+        most = engine.rows(
+            "SELECT max(number) FROM user_numbers WHERE workspace_id = $ws",
+            {"ws": self.workspace_id},
+        )[0][0]
+        if most is not None and not keys_fit(q, int(most)):
             return None
-        folded = fold_keys(entity, _numpy(rows.column("key")), q=q, timing=timing)
-        del rows, entity
+        built = build_funnel_keys(q, workspace_id=self.workspace_id, table=self.table)
+        keys = _numpy(engine.arrow(built.sql, built.params).column("key"))
+        folded = fold_keys(keys, q=q, timing=timing)
+        del keys
         n = folded.starts.shape[1]
         if not grouped:
             return pa.table({"entity": pa.array(np.arange(n, dtype=np.int64))}), folded

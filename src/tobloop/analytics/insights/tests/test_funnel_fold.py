@@ -144,6 +144,7 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     # folded in several chunks (and, shuffled, partitioned by entity)
     monkeypatch.setattr(funnel_fold, "PARALLEL_EVENTS", 0)
     monkeypatch.setattr(funnel_fold, "MAX_RUNS", 3)
+    monkeypatch.setattr(funnel_fold, "PIECE_EVENTS", 4)
     q = FunnelQuery.model_validate(
         {
             "steps": [{"event": n} for n in "abc"],
@@ -165,7 +166,7 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     entity = np.array([r[0] for r in rows], dtype=np.uint32)
     key = np.array([r[1] for r in rows], dtype=np.int64)
     # when
-    got = funnel_fold.fold_keys(entity, key, q=q, timing=True)
+    got = funnel_fold.fold_keys(funnel_fold.pack_keys(entity, key, q), q=q, timing=True)
     # then: the same starts and times as the fold of each user's sorted sequence
     seq, offsets = sequences([], *entities)
     want = fold_sequences(
