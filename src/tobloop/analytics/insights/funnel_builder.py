@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from tobloop.analytics.insights.breakdown import breakdown_sql
 from tobloop.analytics.insights.dialect import (
     NONE_MS,
@@ -41,7 +43,7 @@ from tobloop.analytics.insights.dialect import (
     time_below,
     ts_ms,
 )
-from tobloop.analytics.insights.models import FunnelQuery
+from tobloop.analytics.insights.models import BreakdownKind, FunnelQuery
 from tobloop.analytics.insights.periods import range_ms
 from tobloop.analytics.insights.retention_builder import period_sql
 
@@ -448,6 +450,11 @@ def build_funnel_anchors(
     table = checked_table(table)
     start_ms, end_ms = range_ms(q)
     ws = p.add(workspace_id, "UInt64")
+    where = f"""workspace_id = {ws} AND user_number > 0 AND {matcher_condition(d, q.steps[0], p)}
+      AND {time_at_least(d, p.add(start_ms, "Int64"))}
+      AND {time_below(d, p.add(end_ms, "Int64"))}"""
+    if q.breakdown is not None and q.breakdown.kind is BreakdownKind.ACCOUNT_FIELD:
+        return _account_field_anchors(q, p, table=table, where=where, values=account_values)
     bd = breakdown_sql(d, q.breakdown, p, table=table, workspace=ws, account_values=account_values)
     first = "min({'t': ts, 'v': coalesce(bv, '')})"
     bucket = (
@@ -458,11 +465,48 @@ def build_funnel_anchors(
     sql = f"""WITH {bd.ctes}starts AS (
     SELECT user_number AS entity, epoch_us(timestamp) // 1000 AS ts, {bd.value} AS bv
     FROM {table}{bd.join}
-    WHERE workspace_id = {ws} AND user_number > 0 AND {matcher_condition(d, q.steps[0], p)}
-      AND {time_at_least(d, p.add(start_ms, "Int64"))}
-      AND {time_below(d, p.add(end_ms, "Int64"))}
+    WHERE {where}
 )
 SELECT entity, {first}.v AS value, {bucket} AS bucket FROM starts GROUP BY entity"""
+    return BuiltQuery(sql=sql, params=p.values)
+
+
+def _account_field_anchors(
+    q: FunnelQuery, p: Params, *, table: str, where: str, values: dict[str, str] | None
+) -> BuiltQuery:
+    """The anchors of an account-field breakdown, whose values are known before the scan:
+    each value becomes its rank among them (0 for none), so the first start with, on a tie,
+    the smallest value is one integer minimum, ``ms * ranks + rank`` (a third less work than
+    the minimum of a structure with the text)."""
+    labels = sorted({v for v in (values or {}).values() if v})
+    rank = {v: i + 1 for i, v in enumerate(labels)}
+    stride = len(labels) + 1
+    codes = p.add(
+        orjson.dumps({k: rank[v] for k, v in (values or {}).items() if v}).decode(), "String"
+    )
+    names = p.add(["", *labels], "Array(String)")
+    lo = p.add(range_ms(q)[0], "Int64")
+    bucket = (
+        "0"
+        if q.over_time is None
+        else period_sql(
+            Dialect.DUCKDB,
+            f"epoch_ms(first // {stride} + {lo})",
+            q.over_time,
+            p.add(q.timezone, "String"),
+        )
+    )
+    sql = f"""WITH ranks AS (
+    SELECT key AS account, value::INTEGER AS rank FROM json_each({codes})
+), starts AS (
+    SELECT user_number AS entity,
+           min((epoch_us(timestamp) // 1000 - {lo}) * {stride} + coalesce(ranks.rank, 0)) AS first
+    FROM {table} LEFT JOIN ranks ON ranks.account = account_id
+    WHERE {where}
+    GROUP BY user_number
+)
+SELECT entity, list_extract({names}, first % {stride} + 1) AS value, {bucket} AS bucket
+FROM starts"""
     return BuiltQuery(sql=sql, params=p.values)
 
 
