@@ -227,21 +227,23 @@ ORDER BY f.workspace_id, coalesce(n.number, 0), f.timestamp
 # A bulk import part that needs nothing but the insert (DuckDBStore.insert_import): inserted
 # straight from the caller's SELECT, without a staging table. A row that would need more (a
 # failed check, an identify or group call: profiles and account links) stops the statement.
-# Its user numbers are given in the statement (the part is read once, into memory: ``f``):
-# known ones from user_numbers, new ones after ``$top``, the workspace's last number;
-# IMPORT_NUMBERS then records the new ones from the inserted rows, in the same transaction.
+# Its user numbers are given in the statement, as LOAD_NUMBERS does (the part is read once,
+# into memory: ``f``; reading it twice costs more): known ones from user_numbers, new ones after
+# ``$top``, the workspace's last number; IMPORT_NUMBERS then records the new ones from the
+# inserted rows, in the same transaction (rolled back with them).
 INSERT_IMPORT = """
 INSERT INTO events
 WITH f AS MATERIALIZED ({select}),
-known AS MATERIALIZED (
-    SELECT distinct_id, number FROM user_numbers
-    WHERE workspace_id = $workspace AND distinct_id IN (SELECT distinct_id FROM f)),
+ids AS MATERIALIZED (
+    SELECT i.distinct_id, u.number
+    FROM (SELECT DISTINCT distinct_id FROM f WHERE distinct_id <> '') AS i
+    LEFT JOIN (SELECT distinct_id, number FROM user_numbers WHERE workspace_id = $workspace) AS u
+      ON u.distinct_id = i.distinct_id),
 numbers AS (
-    SELECT distinct_id, number FROM known
+    SELECT distinct_id, number FROM ids WHERE number IS NOT NULL
     UNION ALL
     SELECT distinct_id, ($top + row_number() OVER (ORDER BY distinct_id))::UINTEGER
-    FROM (SELECT distinct_id FROM f WHERE distinct_id <> ''
-          EXCEPT SELECT distinct_id FROM known))
+    FROM ids WHERE number IS NULL)
 SELECT f.workspace_id, f.type, coalesce(f.event, ''), f.distinct_id, f.user_id, f.anonymous_id,
        coalesce(f.account_id, u.account_id), epoch_ms(f.timestamp), epoch_ms(f.received_at),
        f.message_id, f.dedupe_key, f.previous_id, coalesce(f.properties, '{{}}'),

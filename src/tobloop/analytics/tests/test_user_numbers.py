@@ -369,7 +369,12 @@ def test_both_import_paths_number_users_like_the_loader(
     files = [
         segment_lines(tmp_path / "tracks.ndjson", tracks, "t"),
         segment_lines(tmp_path / "more.ndjson", more, "m"),  # an identify: the staged load
-        segment_lines(tmp_path / "late.ndjson", [{"event": "E", "userId": "u4"}], "l"),
+        # a known and a new user in a direct insert
+        segment_lines(
+            tmp_path / "late.ndjson",
+            [{"event": "E", "userId": "u4"}, {"event": "E", "userId": "u1"}],
+            "l",
+        ),
     ]
     direct: list[bool] = []
     original = DuckDBStore.insert_import
