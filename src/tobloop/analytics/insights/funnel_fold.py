@@ -133,7 +133,8 @@ def pack_keys(entity: npt.NDArray[np.integer], key: Ints, q: FunnelQuery) -> Int
 def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     """Fold events given one per row as ``entity << key_shift(q) | t * 16 + step`` (the
     entity a user number, the rest as in the sequences), in any order; the starts are indexed
-    by user number. ``keys_fit`` must hold for the largest entity.
+    by user number, and number 0 (events without a user) is left out. ``keys_fit`` must hold
+    for the largest entity.
 
     The store inserts each load sorted by user number and time, and a DuckDB scan hands its
     row groups to a few threads, so the rows usually come as a few sorted runs: each range of
@@ -142,6 +143,8 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     that stay in the processor's cache (three times faster than one large array).
     """
     shift = key_shift(q)
+    if len(keys) and keys.min() < 1 << shift:  # events without a user: user number 0
+        keys = keys[keys >= 1 << shift]
     n = int(keys.max() >> shift) + 1 if len(keys) else 0
     steps = len(q.steps)
     starts = np.full((steps, n), MISSING, dtype=np.int64)

@@ -220,7 +220,11 @@ class FunnelRunner:
         if most is not None and not keys_fit(q, int(most)):
             return None
         built = build_funnel_keys(q, workspace_id=self.workspace_id, table=self.table)
-        keys = _numpy(engine.arrow(built.sql, built.params).column("key"))
+        column = engine.arrow(built.sql, built.params).column("key")
+        if column.null_count:  # rows stored without a number: not a store this path knows
+            return None
+        keys = _numpy(column)
+        del column
         folded = fold_keys(keys, q=q, timing=timing)
         del keys
         n = folded.starts.shape[1]
