@@ -27,11 +27,19 @@ properties    JSON                   String (JSON text)           event properti
 traits        JSON                   String (JSON text)           identify/group traits
 context       JSON                   String (JSON text)           context (library, ip, page, …)
 source        VARCHAR                LowCardinality(String)       segment, sensors or import
+user_number   UINTEGER (last)        —                            DuckDB only: the user's number
+                                                                  in ``user_numbers``, 0 for an
+                                                                  empty distinct_id
 ============  =====================  ===========================  ===============================
 
 ClickHouse: ``MergeTree PARTITION BY (workspace_id, toYYYYMM(timestamp)) ORDER BY (workspace_id,
 distinct_id, timestamp)`` so per-user time scans (funnels, paths) read contiguous data.
-DuckDB: each load is inserted sorted by the same key.
+DuckDB: each load is inserted sorted by (workspace_id, user_number, timestamp). Its
+``user_numbers (workspace_id, distinct_id, number UINTEGER)`` gives every non-empty distinct_id
+of a workspace a dense number from 1 when its first event is stored, the new ids of a load in
+distinct_id order, never changed while the workspace exists (docs/decisions/0012). ``COLUMNS``
+and the record types below are the shared columns: ``user_number`` is the store's, not a
+record's.
 
 The spool and the importer write *normalized records*: one JSON object per line with these
 keys but ``dedupe_key`` (the engines compute it while loading), times as epoch milliseconds and
