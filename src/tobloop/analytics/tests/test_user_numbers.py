@@ -132,7 +132,8 @@ def test_new_ids_are_numbered_in_distinct_id_order_and_keep_their_numbers(
         (1, "dave"): 5,
     }
     assert_rows_carry_their_numbers(store)
-    assert [n for *_, n, _, m in event_rows(store) if m in {"m4", "m7"}] in ([2, 1], [1, 2])
+    by_message = {m: n for _, _, _, n, _, m in event_rows(store)}
+    assert by_message == {"m1": 3, "m2": 1, "m3": 2, "m4": 2, "m5": 5, "m6": 4, "m7": 1}
 
 
 def test_workspaces_number_their_users_independently(store: DuckDBStore, tmp_path: Path) -> None:
