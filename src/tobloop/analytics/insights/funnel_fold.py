@@ -168,7 +168,7 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
                 time_bits=shift - STEP_BITS,
             )
 
-    chunks = _entity_chunks(keys, cuts, shift)
+    chunks, shared = _entity_chunks(keys, cuts, shift)
     if len(chunks) > 1:
         with ThreadPoolExecutor(max_workers=cores) as pool:
             for done in [pool.submit(fold, c) for c in chunks]:
@@ -176,11 +176,15 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     else:
         for c in chunks:
             fold(c)
+    if shared is not None:  # the users split between runs, folded again whole, last
+        fold(lambda: [shared])
     return Folded(starts=starts, reached_at=reached_at)
 
 
 # Events per piece of a fold: the piece's arrays stay in the processor's cache.
-PIECE_EVENTS = 1 << 17
+PIECE_EVENTS = 1 << 18
+# Runs that share at most one user in this many are folded apart (see _entity_chunks).
+SHARED_USERS = 100
 
 
 def _cache_pieces(keys: Ints, shift: int) -> list[Ints]:
@@ -193,10 +197,19 @@ def _cache_pieces(keys: Ints, shift: int) -> list[Ints]:
     return [keys[lo:hi] for lo, hi in pairwise(bounds) if lo < hi]
 
 
-def _entity_chunks(keys: Ints, cuts: Ints, shift: int) -> list[Callable[[], list[Ints]]]:
+def _entity_chunks(
+    keys: Ints, cuts: Ints, shift: int
+) -> tuple[list[Callable[[], list[Ints]]], Ints | None]:
     """Per range of entities ``cuts[i] <= key < cuts[i + 1]``: a function giving its keys
-    as sorted arrays of disjoint entities (called in the worker threads, so any sorting is
-    parallel too)."""
+    as sorted arrays (called in the worker threads, so any sorting is parallel too); and
+    the keys of entities whose events the arrays split, sorted, to fold after them.
+
+    A DuckDB scan hands row groups to its threads, so a store sorted by user comes back as
+    one sorted run per thread, the runs sharing only the users at the edges of row groups.
+    Then each run is folded apart and those few users once more, whole, after them (a fold
+    writes every entity it sees, so the later, whole fold wins); otherwise the runs are
+    merged.
+    """
     descents = np.flatnonzero(keys[1:] < keys[:-1]) + 1
     if len(descents) < MAX_RUNS:
         runs = np.split(keys, descents)
@@ -205,7 +218,24 @@ def _entity_chunks(keys: Ints, cuts: Ints, shift: int) -> list[Callable[[], list
             [r[b[i] : b[i + 1]] for r, b in zip(runs, bounds, strict=True) if b[i] < b[i + 1]]
             for i in range(len(cuts) - 1)
         ]
-        return [_merged(p, shift) for p in pieces if p]
+        split = _split_entities(runs, shift) if len(runs) > 1 else None
+        if split is None or len(split) * SHARED_USERS > int(cuts[-1] >> shift):
+            return [_merged(p, shift) for p in pieces if p], None
+        if not len(split):
+            return [_as_is(run) for p in pieces for run in p], None
+        shared = _merge(
+            [
+                r[lo:hi]
+                for r in runs
+                for lo, hi in zip(
+                    np.searchsorted(r, split << shift),
+                    np.searchsorted(r, (split + 1) << shift),
+                    strict=True,
+                )
+                if lo < hi
+            ]
+        )
+        return [_as_is(run) for p in pieces for run in p], shared
     chunk = (np.searchsorted(cuts, keys, side="right") - 1).astype(np.uint8)
     grouped = keys[np.argsort(chunk, kind="stable")]  # a radix sort on small integers
     ends = np.cumsum(np.bincount(chunk, minlength=len(cuts) - 1))
@@ -214,7 +244,29 @@ def _entity_chunks(keys: Ints, cuts: Ints, shift: int) -> list[Callable[[], list
         _merged([grouped[lo:hi]], shift, presorted=False)
         for lo, hi in zip(starts, ends, strict=True)
         if lo < hi
-    ]
+    ], None
+
+
+def _split_entities(runs: list[Ints], shift: int) -> Ints:
+    """The entities found in more than one of the sorted ``runs``."""
+
+    def entities(r: Ints) -> Ints:
+        entity: Ints = r >> shift
+        firsts: Ints = entity[np.append(0, np.flatnonzero(entity[1:] != entity[:-1]) + 1)]
+        return firsts
+
+    if sum(len(r) for r in runs) >= PARALLEL_EVENTS:
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+            firsts = list(pool.map(entities, runs))
+    else:
+        firsts = [entities(r) for r in runs]
+    every = np.concatenate(firsts)
+    every.sort()
+    return np.unique(every[1:][every[1:] == every[:-1]])
+
+
+def _as_is(run: Ints) -> Callable[[], list[Ints]]:
+    return lambda: [run]
 
 
 def _merged(runs: list[Ints], shift: int, *, presorted: bool = True) -> Callable[[], list[Ints]]:

@@ -128,7 +128,7 @@ def test_column_fold_agrees_with_the_sql_fold_and_the_oracle(
         min_size=1,
         max_size=40,
     ),
-    layout=st.sampled_from(["sorted", "runs", "shuffled"]),
+    layout=st.sampled_from(["sorted", "runs", "threads", "shuffled"]),
     first_attempt=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
@@ -140,11 +140,13 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     seed: int,
 ) -> None:
     # given the events of numbered users (number i + 1; number 0 unused) one per row, in
-    # one sorted run, as a few sorted runs (loads read by several threads) or shuffled,
-    # folded in several chunks (and, shuffled, partitioned by entity)
+    # one sorted run, as a few sorted runs (loads, or row groups dealt to scanning threads:
+    # runs sharing the users at their edges) or shuffled, folded in several chunks (and,
+    # shuffled, partitioned by entity)
     monkeypatch.setattr(funnel_fold, "PARALLEL_EVENTS", 0)
     monkeypatch.setattr(funnel_fold, "MAX_RUNS", 3)
     monkeypatch.setattr(funnel_fold, "PIECE_EVENTS", 4)
+    monkeypatch.setattr(funnel_fold, "SHARED_USERS", 1)  # runs sharing users folded apart
     q = FunnelQuery.model_validate(
         {
             "steps": [{"event": n} for n in "abc"],
@@ -161,6 +163,10 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     elif layout == "runs":
         cut = len(rows) // 2
         rows = sorted(rows[cut:]) + sorted(rows[:cut])
+    elif layout == "threads":  # blocks of the sorted rows dealt to two scanning threads
+        rows.sort()
+        blocks = [rows[i : i + 3] for i in range(0, len(rows), 3)]
+        rows = [r for b in blocks[::2] for r in b] + [r for b in blocks[1::2] for r in b]
     else:
         rng.shuffle(rows)
     entity = np.array([r[0] for r in rows], dtype=np.uint32)
