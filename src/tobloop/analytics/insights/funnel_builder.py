@@ -417,17 +417,16 @@ def build_funnel_keys(q: FunnelQuery, *, workspace_id: int, table: str = "events
     names = [p.add(s.event, "String") for s in q.steps]
     shift = key_shift(q)
     # rows without a user (number 0) are left out by the fold, cheaper than by a condition
-    where = (
-        f"workspace_id = {ws} AND event IN ({', '.join(names)})"
-        f" AND {time_at_least(d, lo)} AND {time_below(d, scan_end)}"
-    )
+    in_time = f"{time_at_least(d, lo)} AND {time_below(d, scan_end)}"
     if not any(s.filters for s in q.steps):
-        # names are distinct and the WHERE keeps only them: the step is the name's position
-        step = f"list_position([{', '.join(names)}], event) - 1"
+        # names are distinct: the step is the name's position, which also serves as the
+        # name test (a tenth cheaper than IN over bound parameters, a hash join in DuckDB)
+        position = f"list_position([{', '.join(names)}], event)"
         sql = f"""SELECT (user_number::BIGINT << {shift})
-       | ((epoch_us(timestamp) // 1000 - {lo}) * {2**STEP_BITS} + {step}) AS key
-FROM {table} WHERE {where}"""
+       | ((epoch_us(timestamp) // 1000 - {lo}) * {2**STEP_BITS} + {position} - 1) AS key
+FROM {table} WHERE workspace_id = {ws} AND {position} > 0 AND {in_time}"""
         return BuiltQuery(sql=sql, params=p.values)
+    where = f"workspace_id = {ws} AND event IN ({', '.join(names)}) AND {in_time}"
     cases = " ".join(f"WHEN {matcher_condition(d, s, p)} THEN {i}" for i, s in enumerate(q.steps))
     sql = f"""SELECT (entity << {shift}) | ((ts - {lo}) * {2**STEP_BITS} + step) AS key FROM (
     SELECT user_number::BIGINT AS entity, epoch_us(timestamp) // 1000 AS ts,
