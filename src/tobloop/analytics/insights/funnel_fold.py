@@ -143,8 +143,6 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     that stay in the processor's cache (three times faster than one large array).
     """
     shift = key_shift(q)
-    if len(keys) and keys.min() < 1 << shift:  # events without a user: user number 0
-        keys = keys[keys >= 1 << shift]
     n = int(keys.max() >> shift) + 1 if len(keys) else 0
     steps = len(q.steps)
     starts = np.full((steps, n), MISSING, dtype=np.int64)
@@ -154,7 +152,8 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     start_ms, end_ms = range_ms(q)
     cores = min(os.cpu_count() or 1, 8) if len(keys) >= PARALLEL_EVENTS else 1
     parts = cores * 2 if cores > 1 else 1
-    cuts = (np.arange(parts + 1, dtype=np.int64) * n // parts) << shift
+    # from user number 1: the rows without a user (number 0) fall before the first range
+    cuts = (1 + np.arange(parts + 1, dtype=np.int64) * (n - 1) // parts) << shift
 
     def fold(part: Callable[[], list[Ints]]) -> None:
         for piece in (p for run in part() for p in _cache_pieces(run, shift)):
@@ -236,9 +235,10 @@ def _entity_chunks(
             ]
         )
         return [_as_is(run) for p in pieces for run in p], shared
+    # range numbers; keys before the first range get 255 and sort after every range
     chunk = (np.searchsorted(cuts, keys, side="right") - 1).astype(np.uint8)
     grouped = keys[np.argsort(chunk, kind="stable")]  # a radix sort on small integers
-    ends = np.cumsum(np.bincount(chunk, minlength=len(cuts) - 1))
+    ends = np.cumsum(np.bincount(chunk, minlength=len(cuts) - 1)[: len(cuts) - 1])
     starts = np.append(0, ends[:-1])
     return [
         _merged([grouped[lo:hi]], shift, presorted=False)

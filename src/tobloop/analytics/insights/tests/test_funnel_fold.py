@@ -128,6 +128,7 @@ def test_column_fold_agrees_with_the_sql_fold_and_the_oracle(
         min_size=1,
         max_size=40,
     ),
+    without_user=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 2)), max_size=4),
     layout=st.sampled_from(["sorted", "runs", "threads", "shuffled"]),
     first_attempt=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
@@ -135,11 +136,12 @@ def test_column_fold_agrees_with_the_sql_fold_and_the_oracle(
 def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     monkeypatch: pytest.MonkeyPatch,
     entities: list[list[tuple[int, int]]],
+    without_user: list[tuple[int, int]],
     layout: str,
     first_attempt: bool,
     seed: int,
 ) -> None:
-    # given the events of numbered users (number i + 1; number 0 unused) one per row, in
+    # given the events of numbered users (number i + 1; number 0: no user) one per row, in
     # one sorted run, as a few sorted runs (loads, or row groups dealt to scanning threads:
     # runs sharing the users at their edges) or shuffled, folded in several chunks (and,
     # shuffled, partitioned by entity)
@@ -157,6 +159,7 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
         }
     )
     rows = [(i + 1, ms * 16 + step) for i, evs in enumerate(entities) for ms, step in evs]
+    rows += [(0, ms * 16 + step) for ms, step in without_user]  # number 0: left out
     rng = np.random.default_rng(seed)
     if layout == "sorted":
         rows.sort()
