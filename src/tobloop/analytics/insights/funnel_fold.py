@@ -218,6 +218,8 @@ def _entity_chunks(
             for i in range(len(cuts) - 1)
         ]
         split = _split_entities(runs, shift) if len(runs) > 1 else None
+        if split is not None:  # only the entities of the ranges (not number 0)
+            split = split[(split >= cuts[0] >> shift) & (split < cuts[-1] >> shift)]
         if split is None or len(split) * SHARED_USERS > int(cuts[-1] >> shift):
             return [_merged(p, shift) for p in pieces if p], None
         if not len(split):
