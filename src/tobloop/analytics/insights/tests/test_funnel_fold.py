@@ -120,7 +120,7 @@ def test_column_fold_agrees_with_the_sql_fold_and_the_oracle(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     entities=st.lists(
