@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
@@ -137,26 +136,43 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     for the largest entity.
 
     The store inserts each load sorted by user number and time, and a DuckDB scan hands its
-    row groups to a few threads, so the rows usually come as a few sorted runs: each range of
-    entities is cut out of every run and, when it came from more than one, merged (numpy's
-    stable sort merges runs). Each range is folded in pieces of about ``PIECE_EVENTS`` events
-    that stay in the processor's cache (three times faster than one large array).
+    row groups to a few threads, so the rows usually come as a few sorted runs (many when the
+    store was filled by many loads: then they are first partitioned by range of entities and
+    sorted). The entities are folded in ranges of about ``PIECE_EVENTS`` events, small enough
+    to stay in the processor's cache (three times faster than one large array): each range is
+    cut out of every run and, when it came from more than one, merged there (numpy's stable
+    sort merges sorted runs), in the worker threads.
     """
     shift = key_shift(q)
     n = int(keys.max() >> shift) + 1 if len(keys) else 0
     steps = len(q.steps)
     starts = np.full((steps, n), MISSING, dtype=np.int64)
     reached_at = np.full((steps, n), MISSING, dtype=np.int64) if timing else None
-    if n == 0:
+    if n <= 1:
         return Folded(starts=starts, reached_at=reached_at)
     start_ms, end_ms = range_ms(q)
     cores = min(os.cpu_count() or 1, 8) if len(keys) >= PARALLEL_EVENTS else 1
-    parts = cores * 2 if cores > 1 else 1
+    parts = cores * 4 if cores > 1 else 1
     # from user number 1: the rows without a user (number 0) fall before the first range
     cuts = (1 + np.arange(parts + 1, dtype=np.int64) * (n - 1) // parts) << shift
+    runs = _sorted_runs(keys, cuts)
 
-    def fold(part: Callable[[], list[Ints]]) -> None:
-        for piece in (p for run in part() for p in _cache_pieces(run, shift)):
+    def fold(lo: int, hi: int) -> None:
+        slices = [r[a:b] for r in runs for a, b in [np.searchsorted(r, (lo, hi))] if a < b]
+        events = sum(len(s) for s in slices)
+        if not events:
+            return
+        step = max(1 << shift, ((hi - lo) >> shift) * PIECE_EVENTS // events << shift)
+        for first in range(lo, hi, step):
+            last = min(hi, first + step)
+            pieces = [
+                s[a:b] for s in slices for a, b in [np.searchsorted(s, (first, last))] if a < b
+            ]
+            if not pieces:
+                continue
+            piece = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+            if len(pieces) > 1:
+                piece.sort(kind="stable")  # merges the sorted runs
             _fold_chunk(
                 piece,
                 starts,
@@ -167,23 +183,19 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
                 time_bits=shift - STEP_BITS,
             )
 
-    chunks, shared = _entity_chunks(keys, cuts, shift)
-    if len(chunks) > 1:
+    ranges = [(int(lo), int(hi)) for lo, hi in pairwise(cuts)]
+    if len(ranges) > 1:
         with ThreadPoolExecutor(max_workers=cores) as pool:
-            for done in [pool.submit(fold, c) for c in chunks]:
+            for done in [pool.submit(fold, lo, hi) for lo, hi in ranges]:
                 done.result()
     else:
-        for c in chunks:
-            fold(c)
-    if shared is not None:  # the users split between runs, folded again whole, last
-        fold(lambda: [shared])
+        for lo, hi in ranges:
+            fold(lo, hi)
     return Folded(starts=starts, reached_at=reached_at)
 
 
 # Events per piece of a fold: the piece's arrays stay in the processor's cache.
 PIECE_EVENTS = 1 << 18
-# Runs that share at most one user in this many are folded apart (see _entity_chunks).
-SHARED_USERS = 100
 
 
 def _cache_pieces(keys: Ints, shift: int) -> list[Ints]:
@@ -196,95 +208,21 @@ def _cache_pieces(keys: Ints, shift: int) -> list[Ints]:
     return [keys[lo:hi] for lo, hi in pairwise(bounds) if lo < hi]
 
 
-def _entity_chunks(
-    keys: Ints, cuts: Ints, shift: int
-) -> tuple[list[Callable[[], list[Ints]]], Ints | None]:
-    """Per range of entities ``cuts[i] <= key < cuts[i + 1]``: a function giving its keys
-    as sorted arrays (called in the worker threads, so any sorting is parallel too); and
-    the keys of entities whose events the arrays split, sorted, to fold after them.
-
-    A DuckDB scan hands row groups to its threads, so a store sorted by user comes back as
-    one sorted run per thread, the runs sharing only the users at the edges of row groups.
-    Then each run is folded apart and those few users once more, whole, after them (a fold
-    writes every entity it sees, so the later, whole fold wins); otherwise the runs are
-    merged.
-    """
+def _sorted_runs(keys: Ints, cuts: Ints) -> list[Ints]:
+    """``keys`` as sorted runs: as they come when they are a few, else partitioned by the
+    ranges ``cuts`` (a radix sort of the range numbers) and each range sorted."""
     descents = np.flatnonzero(keys[1:] < keys[:-1]) + 1
     if len(descents) < MAX_RUNS:
-        runs = np.split(keys, descents)
-        bounds = [np.searchsorted(r, cuts) for r in runs]
-        pieces = [
-            [r[b[i] : b[i + 1]] for r, b in zip(runs, bounds, strict=True) if b[i] < b[i + 1]]
-            for i in range(len(cuts) - 1)
-        ]
-        split = _split_entities(runs, shift) if len(runs) > 1 else None
-        if split is not None:  # only the entities of the ranges (not number 0)
-            split = split[(split >= cuts[0] >> shift) & (split < cuts[-1] >> shift)]
-        if split is None or len(split) * SHARED_USERS > int(cuts[-1] >> shift):
-            return [_merged(p, shift) for p in pieces if p], None
-        if not len(split):
-            return [_as_is(run) for p in pieces for run in p], None
-        shared = _merge(
-            [
-                r[lo:hi]
-                for r in runs
-                for lo, hi in zip(
-                    np.searchsorted(r, split << shift),
-                    np.searchsorted(r, (split + 1) << shift),
-                    strict=True,
-                )
-                if lo < hi
-            ]
-        )
-        return [_as_is(run) for p in pieces for run in p], shared
+        return np.split(keys, descents)
     # range numbers; keys before the first range get 255 and sort after every range
     chunk = (np.searchsorted(cuts, keys, side="right") - 1).astype(np.uint8)
-    grouped = keys[np.argsort(chunk, kind="stable")]  # a radix sort on small integers
+    grouped = keys[np.argsort(chunk, kind="stable")]
     ends = np.cumsum(np.bincount(chunk, minlength=len(cuts) - 1)[: len(cuts) - 1])
-    starts = np.append(0, ends[:-1])
-    return [
-        _merged([grouped[lo:hi]], shift, presorted=False)
-        for lo, hi in zip(starts, ends, strict=True)
-        if lo < hi
-    ], None
-
-
-def _split_entities(runs: list[Ints], shift: int) -> Ints:
-    """The entities found in more than one of the sorted ``runs``."""
-
-    def entities(r: Ints) -> Ints:
-        entity: Ints = r >> shift
-        firsts: Ints = entity[np.append(0, np.flatnonzero(entity[1:] != entity[:-1]) + 1)]
-        return firsts
-
-    if sum(len(r) for r in runs) >= PARALLEL_EVENTS:
-        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
-            firsts = list(pool.map(entities, runs))
-    else:
-        firsts = [entities(r) for r in runs]
-    every = np.concatenate(firsts)
-    every.sort()
-    return np.unique(every[1:][every[1:] == every[:-1]])
-
-
-def _as_is(run: Ints) -> Callable[[], list[Ints]]:
-    return lambda: [run]
-
-
-def _merged(runs: list[Ints], shift: int, *, presorted: bool = True) -> Callable[[], list[Ints]]:
-    """Sorted runs as they are when no two share an entity, else merged into one."""
-    if not presorted:
-        return lambda: [np.sort(runs[0])]
-    runs = sorted(runs, key=lambda r: int(r[0]))
-    if all(a[-1] >> shift < b[0] >> shift for a, b in pairwise(runs)):
-        return lambda: runs
-    return lambda: [_merge(runs)]
-
-
-def _merge(runs: list[Ints]) -> Ints:
-    keys = np.concatenate(runs)
-    keys.sort(kind="stable")  # Timsort: merges the sorted runs in place
-    return keys
+    ranges = [grouped[lo:hi] for lo, hi in zip(np.append(0, ends[:-1]), ends, strict=True)]
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+        for done in [pool.submit(r.sort) for r in ranges]:  # in place, in parallel
+            done.result()
+    return [grouped[: ends[-1]]] if len(ends) else []
 
 
 def _fold_chunk(

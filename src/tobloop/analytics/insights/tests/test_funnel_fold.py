@@ -148,7 +148,6 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     monkeypatch.setattr(funnel_fold, "PARALLEL_EVENTS", 0)
     monkeypatch.setattr(funnel_fold, "MAX_RUNS", 3)
     monkeypatch.setattr(funnel_fold, "PIECE_EVENTS", 4)
-    monkeypatch.setattr(funnel_fold, "SHARED_USERS", 1)  # runs sharing users folded apart
     q = FunnelQuery.model_validate(
         {
             "steps": [{"event": n} for n in "abc"],
