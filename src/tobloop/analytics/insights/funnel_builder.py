@@ -324,6 +324,22 @@ def distinct_step_names(q: FunnelQuery) -> bool:
 STEP_BITS = 4
 
 
+def _column_fold_scan(
+    q: FunnelQuery, workspace_id: int, table: str
+) -> tuple[Dialect, Params, str, str, str, str]:
+    """What the statements for the column fold share: DuckDB, the checked table, and the
+    placeholders of the workspace, the range's start and the scan's end (one window after
+    the range). Only for steps with distinct event names (an event serves one step)."""
+    if not distinct_step_names(q):
+        raise ValueError("the column fold needs steps with distinct event names")
+    p = Params(Dialect.DUCKDB)
+    start_ms, end_ms = range_ms(q)
+    ws = p.add(workspace_id, "UInt64")
+    lo = p.add(start_ms, "Int64")
+    scan_end = p.add(end_ms + q.window * 1000, "Int64")
+    return Dialect.DUCKDB, p, checked_table(table), ws, lo, scan_end
+
+
 def build_funnel_sequences(
     q: FunnelQuery,
     *,
@@ -342,14 +358,8 @@ def build_funnel_sequences(
     the smallest breakdown text — as its breakdown value and period number (0 without
     ``over_time``): ``entity, value, bucket, seq``; otherwise ``entity, seq``.
     """
-    if not distinct_step_names(q):
-        raise ValueError("sequences need steps with distinct event names")
-    d, p = Dialect.DUCKDB, Params(Dialect.DUCKDB)
-    table = checked_table(table)
-    start_ms, end_ms = range_ms(q)
-    ws = p.add(workspace_id, "UInt64")
-    lo = p.add(start_ms, "Int64")
-    scan_end = p.add(end_ms + q.window * 1000, "Int64")
+    d, p, table, ws, lo, scan_end = _column_fold_scan(q, workspace_id, table)
+    end_ms = range_ms(q)[1]
     entity, has_entity = entity_column(q.by)
     bd = breakdown_sql(
         d,
@@ -404,16 +414,10 @@ def build_funnel_keys(q: FunnelQuery, *, workspace_id: int, table: str = "events
     (docs/decisions/0012; the low part as in :func:`build_funnel_sequences`), so
     :mod:`funnel_fold` can lay every event out by user without any grouping by text. Only for
     funnels whose steps have distinct event names, and user numbers that fit above the shift
-    (DuckDB refuses a shift that overflows).
+    (``funnel_fold.keys_fit``; DuckDB raises an overflow error rather than answer a wrong
+    key).
     """
-    if not distinct_step_names(q):
-        raise ValueError("keys need steps with distinct event names")
-    d, p = Dialect.DUCKDB, Params(Dialect.DUCKDB)
-    table = checked_table(table)
-    start_ms, end_ms = range_ms(q)
-    ws = p.add(workspace_id, "UInt64")
-    lo = p.add(start_ms, "Int64")
-    scan_end = p.add(end_ms + q.window * 1000, "Int64")
+    d, p, table, ws, lo, scan_end = _column_fold_scan(q, workspace_id, table)
     names = [p.add(s.event, "String") for s in q.steps]
     shift = key_shift(q)
     # rows without a user (number 0) are left out by the fold, cheaper than by a condition

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
@@ -98,18 +99,27 @@ def fold_sequences(
                 first_attempt=first_attempt,
             )
 
-    # Chunks are independent and numpy releases the GIL: one per core for large inputs.
-    cores = min(os.cpu_count() or 1, 8) if len(seq) >= PARALLEL_EVENTS else 1
+    cores = _cores(len(seq))
     size = min(CHUNK_ENTITIES, -(-n // cores)) or 1
-    bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
-    if len(bounds) > 1:
+    _each(fold, [(lo, min(n, lo + size)) for lo in range(0, n, size)], cores)
+    return Folded(starts=starts, reached_at=reached_at)
+
+
+def _cores(events: int) -> int:
+    """Threads for a fold of this many events: one per core for large inputs."""
+    return min(os.cpu_count() or 1, 8) if events >= PARALLEL_EVENTS else 1
+
+
+def _each(fold: Callable[[int, int], None], ranges: list[tuple[int, int]], cores: int) -> None:
+    """``fold`` over independent ranges, in threads when there are several (numpy releases
+    the GIL)."""
+    if len(ranges) > 1 and cores > 1:
         with ThreadPoolExecutor(max_workers=cores) as pool:
-            for done in [pool.submit(fold, lo, hi) for lo, hi in bounds]:
+            for done in [pool.submit(fold, lo, hi) for lo, hi in ranges]:
                 done.result()
     else:
-        for lo, hi in bounds:
+        for lo, hi in ranges:
             fold(lo, hi)
-    return Folded(starts=starts, reached_at=reached_at)
 
 
 def keys_fit(q: FunnelQuery, max_entity: int) -> bool:
@@ -119,14 +129,6 @@ def keys_fit(q: FunnelQuery, max_entity: int) -> bool:
 
 # Inputs in more sorted runs than this are partitioned by entity instead of cut run by run.
 MAX_RUNS = 64
-
-
-def pack_keys(entity: npt.NDArray[np.integer], key: Ints, q: FunnelQuery) -> Ints:
-    """``entity << key_shift(q) | key`` (what ``build_funnel_keys`` packs in SQL)."""
-    keys = entity.astype(np.int64)
-    keys <<= key_shift(q)
-    keys |= key
-    return keys
 
 
 def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
@@ -151,7 +153,7 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     if n <= 1:
         return Folded(starts=starts, reached_at=reached_at)
     start_ms, end_ms = range_ms(q)
-    cores = min(os.cpu_count() or 1, 8) if len(keys) >= PARALLEL_EVENTS else 1
+    cores = _cores(len(keys))
     parts = cores * 4 if cores > 1 else 1
     # from user number 1: the rows without a user (number 0) fall before the first range
     cuts = (1 + np.arange(parts + 1, dtype=np.int64) * (n - 1) // parts) << shift
@@ -183,14 +185,7 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
                 time_bits=shift - STEP_BITS,
             )
 
-    ranges = [(int(lo), int(hi)) for lo, hi in pairwise(cuts)]
-    if len(ranges) > 1:
-        with ThreadPoolExecutor(max_workers=cores) as pool:
-            for done in [pool.submit(fold, lo, hi) for lo, hi in ranges]:
-                done.result()
-    else:
-        for lo, hi in ranges:
-            fold(lo, hi)
+    _each(fold, [(int(lo), int(hi)) for lo, hi in pairwise(cuts)], cores)
     return Folded(starts=starts, reached_at=reached_at)
 
 

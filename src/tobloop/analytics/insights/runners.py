@@ -211,7 +211,7 @@ class FunnelRunner:
     ) -> tuple[pa.Table, Folded] | None:
         """The fold over one row per event keyed by user number (no grouping by text), with
         the anchors of a grouped query from a second scan of the step-1 events only. None
-        when the numbers do not fit the keys."""
+        when the numbers do not fit the keys or some row has no number."""
         q = self.query
         most = engine.rows(
             "SELECT max(number) FROM user_numbers WHERE workspace_id = $ws",
