@@ -1,10 +1,15 @@
 """The funnel fold's inner loop, compiled with numba (docs/decisions/0013).
 
 Imported when a fold runs, not with :mod:`funnel_fold`: loading numba and the cached machine
-code takes most of a second, which only the processes that fold a funnel should pay.
+code takes most of a second, which only the processes that fold a funnel should pay. The code
+is cached beside this module or in the user's cache directory (``NUMBA_CACHE_DIR`` chooses
+another); where none is writable each process compiles it once (about a second).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
@@ -13,9 +18,19 @@ from tobloop.analytics.insights.funnel_builder import STEP_BITS
 from tobloop.analytics.insights.funnel_fold import MISSING, Ints
 
 STEP_MASK = (1 << STEP_BITS) - 1
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-@numba.njit(nogil=True, cache=True)  # type: ignore[untyped-decorator]
+def _compiled(function: F) -> F:
+    """``function`` compiled without the GIL, its machine code cached when there is a
+    writable place for it (numba refuses ``cache=True`` when there is none)."""
+    try:
+        return cast(F, numba.njit(nogil=True, cache=True)(function))
+    except RuntimeError:  # a read-only install and no writable cache directory
+        return cast(F, numba.njit(nogil=True)(function))
+
+
+@_compiled
 def fold_sorted(
     keys: Ints,
     starts: Ints,

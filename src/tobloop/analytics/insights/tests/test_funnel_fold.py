@@ -3,6 +3,10 @@ and the oracle for funnels whose steps have distinct names (the only ones it fol
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -193,3 +197,21 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     assert (want.starts[:, width:] == -1).all()  # users after the last with events
     assert got.reached_at is not None and want.reached_at is not None
     assert got.reached_at.tolist() == want.reached_at[:, :width].tolist()
+
+
+def test_the_fold_compiles_where_its_code_cannot_be_cached() -> None:
+    """A read-only install with no writable cache directory: numba finds no cache locator
+    (forced here through its setting) and the fold is compiled per process instead."""
+    script = (
+        "import numpy as np\n"
+        "from tobloop.analytics.insights import fold_kernel as k\n"
+        "from tobloop.analytics.insights.funnel_fold import fold_sequences\n"
+        "f = fold_sequences(np.array([0 * 16 + 0, 5 * 16 + 1]), np.array([0, 2]), steps=2,"
+        " range_ms=10, window_ms=10)\n"
+        "print(type(k.fold_sorted._cache).__name__, f.counts())\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["NullCache", "[1,", "1]"]
