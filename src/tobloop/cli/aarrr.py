@@ -16,6 +16,8 @@ import typer
 
 from tobloop.cli.runtime import (
     EXIT_USAGE,
+    JsonOpt,
+    cli_principal,
     emit_json,
     error_details,
     fail,
@@ -60,9 +62,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--workspace", "-w", help="Workspace slug (default: the only one)."),
         ] = None,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print one JSON document on stdout.")
-        ] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """The AARRR board: accounts per stage, conversions against targets, the weakest
         link and the viral coefficient (P-DATA-2, P-DATA-4, P-DATA-5)."""
@@ -70,10 +70,9 @@ def register(app: typer.Typer) -> None:
         end = _day(date_to, "--to", as_json)
         setup_django()
         from tobloop.analytics import facade
-        from tobloop.cli.events import _principal
         from tobloop.kernel.errors import TobloopError
 
-        principal = _principal(workspace, as_json)
+        principal = cli_principal(workspace, as_json)
         facade.load_pending_events()
         try:
             board = facade.aarrr_board(principal, start, end)

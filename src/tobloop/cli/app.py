@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,9 @@ from tobloop.cli.revenue import register as register_revenue
 from tobloop.cli.runtime import (
     EXIT_PARTIAL,
     EXIT_USAGE,
+    JsonOpt,
+    WorkspaceOpt,
+    cli_actor,
     emit_json,
     err_console,
     error_details,
@@ -47,19 +49,6 @@ app.add_typer(import_app, name="import")
 app.add_typer(churn_app, name="churn")
 register_churn_risk(churn_app)
 app.add_typer(health_app, name="health")
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
-]
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @app.command()
@@ -231,7 +220,7 @@ def apikey_create(
 
     slug = resolve_workspace(workspace, as_json=as_json)
     try:
-        actor = system_principal(slug, _actor())
+        actor = system_principal(slug, cli_actor())
         created = create_api_key(
             workspace_id=actor.workspace_id,
             scopes=scopes,
@@ -287,7 +276,7 @@ def _run_import(
     try:
         with err_console.status(f"Importing {kind} from {file.name}…"):
             report = importer(
-                system_principal(slug, _actor()),
+                system_principal(slug, cli_actor()),
                 raw,
                 filename=str(file),
                 mapping=load_mapping(mapping),

@@ -15,6 +15,7 @@ from tobloop.cli.runtime import (
     err_console,
     error_details,
     fail,
+    num,
     out_console,
 )
 
@@ -83,22 +84,18 @@ def evaluate(
         _print(doc)
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
-
-
 def _print(doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     v = doc["validation"]
     summary = Table("figure", "value", "in plain words", title="Churn model, out-of-sample")
     summary.add_row("rows", str(doc["n"]), f"{doc['positives']} churned")
-    summary.add_row("ROC AUC", _num(doc["roc_auc"]), doc["explanation"]["roc_auc"])
-    summary.add_row("PR AUC", _num(doc["pr_auc"]), doc["explanation"]["pr_auc"])
+    summary.add_row("ROC AUC", num(doc["roc_auc"]), doc["explanation"]["roc_auc"])
+    summary.add_row("PR AUC", num(doc["pr_auc"]), doc["explanation"]["pr_auc"])
     summary.add_row("validation", v["method"], doc["explanation"]["validation"])
     for c in v["candidates"]:
         chosen = " (kept)" if c["model"] == v["chosen_model"] else ""
-        summary.add_row(f"  {c['model']}{chosen}", _num(c["roc_auc"]), "ROC AUC where chosen")
+        summary.add_row(f"  {c['model']}{chosen}", num(c["roc_auc"]), "ROC AUC where chosen")
     if v["ignored_columns"]:
         summary.add_row("ignored", ", ".join(v["ignored_columns"]), "empty or id-like columns")
     out_console.print(summary)
@@ -106,8 +103,8 @@ def _print(doc: dict[str, Any]) -> None:
     for b in doc["calibration"]:
         calibration.add_row(
             f"{b['lower']:.1f}–{b['upper']:.1f}",
-            _num(b["predicted"]),
-            _num(b["observed"]),
+            num(b["predicted"]),
+            num(b["observed"]),
             str(b["count"]),
         )
     out_console.print(calibration)

@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import getpass
 from typing import Annotated, Any
 
 import typer
 
 from tobloop.cli.runtime import (
+    JsonOpt,
+    WorkspaceOpt,
+    cli_principal,
     emit_json,
     err_console,
     error_details,
     fail,
+    num,
     out_console,
-    resolve_workspace,
 )
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
-]
-
-
-def _principal(workspace: str | None, as_json: bool) -> Any:
-    from tobloop.platform.facade import system_principal
-
-    try:
-        actor = f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        actor = "cli"
-    return system_principal(resolve_workspace(workspace, as_json=as_json), actor)
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
 
 
 def _json(value: Any) -> Any:
@@ -50,7 +32,7 @@ def train(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     from tobloop.kernel.errors import TobloopError
     from tobloop.success import facade
 
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     try:
         with err_console.status("Training the churn risk model…") as status:
             run = facade.train_churn_model(principal, progress=status.update)
@@ -66,7 +48,7 @@ def train(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     out_console.print(
         f"Churn model trained on {run.n} account snapshots ({run.positives} churned within 90 "
         f"days{f', {run.pooled_rows} pooled' if run.pooled else ''}). Out-of-time: ROC AUC "
-        f"{_num(run.roc_auc)}, PR AUC {_num(run.pr_auc)} on {v.get('test_rows')} rows; "
+        f"{num(run.roc_auc)}, PR AUC {num(run.pr_auc)} on {v.get('test_rows')} rows; "
         f"{run.scored_accounts} accounts scored."
     )
 
@@ -86,7 +68,7 @@ def risk(
     from tobloop.kernel.errors import TobloopError
     from tobloop.success import facade
 
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     try:
         page = facade.churn_risk_list(principal, limit=limit, offset=offset)
     except TobloopError as exc:
@@ -122,7 +104,7 @@ def pooling(
     from tobloop.kernel.errors import TobloopError
     from tobloop.success import facade
 
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     try:
         view = (
             facade.get_pooling(principal)

@@ -11,41 +11,29 @@ from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from tobloop.cli.runtime import (
     EXIT_PARTIAL,
     EXIT_USAGE,
+    JsonOpt,
+    WorkspaceOpt,
+    cli_principal,
     emit_json,
     err_console,
     fail,
     out_console,
-    resolve_workspace,
     setup_django,
 )
 
 events_app = typer.Typer(help="Product events: counts and checks.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
-]
-
 
 class EventFormat(StrEnum):
     ndjson = "ndjson"
     csv = "csv"
-
-
-def _principal(workspace: str | None, as_json: bool) -> Any:
-    from tobloop.cli.app import _actor
-    from tobloop.platform.facade import system_principal
-
-    slug = resolve_workspace(workspace, as_json=as_json)
-    return system_principal(slug, _actor())
 
 
 def _day(value: str | None, option: str, as_json: bool) -> date | None:
@@ -78,7 +66,7 @@ def import_events(
     from tobloop.analytics import facade
     from tobloop.kernel.errors import TobloopError
 
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     if not file.is_file():
         fail(f"cannot read {file}: no such file", as_json=as_json, code="unreadable_file")
     kind = fmt.value if fmt else ("csv" if file.suffix.lower() == ".csv" else "ndjson")
@@ -129,7 +117,7 @@ def events_count(
     setup_django()
     from tobloop.analytics import facade
 
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     first, last = _day(start, "--from", as_json), _day(end, "--to", as_json)
     facade.load_pending_events()
     counted = facade.count_events(principal, event=event, start=first, end=last)

@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-import getpass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 
 from tobloop.cli.runtime import (
+    JsonOpt,
+    WorkspaceOpt,
+    cli_principal,
     emit_json,
     err_console,
     error_details,
     fail,
+    num,
     out_console,
-    resolve_workspace,
 )
 
 health_app = typer.Typer(
     help="Account health: profiles (health code or weighted score), verdicts, overrides, back-test."
 )
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
-]
-
-
-def _principal(workspace: str | None, as_json: bool) -> Any:
-    from tobloop.platform.facade import system_principal
-
-    try:
-        actor = f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        actor = "cli"
-    return system_principal(resolve_workspace(workspace, as_json=as_json), actor)
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -93,7 +79,7 @@ def score(
     from tobloop.success import facade
 
     try:
-        principal = _principal(workspace, as_json)
+        principal = cli_principal(workspace, as_json)
         with err_console.status("Scoring account health…"):
             if account is not None:
                 summary = facade.score_account(principal, account, day)
@@ -123,7 +109,7 @@ def install_default(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) ->
     from tobloop.success import facade
 
     try:
-        profile = facade.install_default_health_profile(_principal(workspace, as_json))
+        profile = facade.install_default_health_profile(cli_principal(workspace, as_json))
     except TobloopError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
@@ -162,8 +148,8 @@ def daily(as_json: JsonOpt = False) -> None:
         )
     for slug, v in trained:
         out_console.print(
-            f"{slug}: churn model retrained ({v.status}) — ROC AUC {_num(v.roc_auc)}, "
-            f"PR AUC {_num(v.pr_auc)}{f'; {v.reason}' if v.reason else ''}"
+            f"{slug}: churn model retrained ({v.status}) — ROC AUC {num(v.roc_auc)}, "
+            f"PR AUC {num(v.pr_auc)}{f'; {v.reason}' if v.reason else ''}"
         )
 
 
@@ -210,7 +196,7 @@ def override(
 
     data = {"color": color, "reason": reason, "until": last, "score": score}
     try:
-        view = facade.set_health_override(_principal(workspace, as_json), account, data)
+        view = facade.set_health_override(cli_principal(workspace, as_json), account, data)
     except TobloopError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
@@ -233,7 +219,7 @@ def clear_override(
     from tobloop.success import facade
 
     try:
-        facade.clear_health_override(_principal(workspace, as_json), account)
+        facade.clear_health_override(cli_principal(workspace, as_json), account)
     except TobloopError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
@@ -264,7 +250,7 @@ def backtest(
     try:
         with err_console.status("Replaying health snapshots…"):
             reports = facade.backtest_health(
-                _principal(workspace, as_json), profile=profile, start=start, end=end,
+                cli_principal(workspace, as_json), profile=profile, start=start, end=end,
                 step=every,
             )  # fmt: skip
     except TobloopError as exc:
@@ -276,8 +262,8 @@ def backtest(
         out_console.print(
             f"[bold]{r.profile}[/] ({r.kind}) {r.start}…{r.end}, {len(r.snapshots)} snapshots: "
             f"{r.observations} observations, {r.churned} churned within {r.horizon_days} days; "
-            f"ROC AUC {_num(r.roc_auc)}, precision of red {_num(r.precision_red)} "
-            f"(churn rate {_num(r.churn_rate)}), churned that were red {_num(r.churned_red_share)}"
+            f"ROC AUC {num(r.roc_auc)}, precision of red {num(r.precision_red)} "
+            f"(churn rate {num(r.churn_rate)}), churned that were red {num(r.churned_red_share)}"
         )
 
 
@@ -300,7 +286,7 @@ def churn_model(
     try:
         with err_console.status("Replaying snapshots and fitting the churn model…"):
             evaluation = facade.evaluate_workspace_churn_model(
-                _principal(workspace, as_json), start=start, end=end,
+                cli_principal(workspace, as_json), start=start, end=end,
                 step=every,
             )  # fmt: skip
     except TobloopError as exc:
@@ -311,10 +297,6 @@ def churn_model(
     v = evaluation.validation
     out_console.print(
         f"{evaluation.n} account snapshots, {evaluation.positives} churned within 90 days; "
-        f"{v.chosen_model} validated {v.method}: ROC AUC {_num(evaluation.roc_auc)}, "
-        f"PR AUC {_num(evaluation.pr_auc)} on {v.test_rows} rows ({v.test_positives} churned)"
+        f"{v.chosen_model} validated {v.method}: ROC AUC {num(evaluation.roc_auc)}, "
+        f"PR AUC {num(evaluation.pr_auc)} on {v.test_rows} rows ({v.test_positives} churned)"
     )
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"

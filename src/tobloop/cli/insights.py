@@ -15,13 +15,17 @@ from typing import Annotated, Any
 
 import typer
 
-from tobloop.cli.runtime import EXIT_USAGE, emit_json, fail, out_console, setup_django
+from tobloop.cli.runtime import (
+    EXIT_USAGE,
+    JsonOpt,
+    WorkspaceOpt,
+    cli_principal,
+    emit_json,
+    fail,
+    out_console,
+    setup_django,
+)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
-]
 FromOpt = Annotated[
     str, typer.Option("--from", help="First day (YYYY-MM-DD, workspace time zone).")
 ]
@@ -77,10 +81,9 @@ def _query(model: Any, body: dict[str, Any], as_json: bool) -> Any:
 def _run(kind: str, query: Any, workspace: str | None, as_json: bool) -> Any:
     from tobloop.analytics import facade
     from tobloop.analytics.insights import service
-    from tobloop.cli.events import _principal
     from tobloop.kernel.errors import TobloopError
 
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     facade.load_pending_events()
     runs: dict[str, Callable[..., Any]] = {
         "funnel": service.run_funnel,

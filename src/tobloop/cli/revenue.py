@@ -16,12 +16,14 @@ import typer
 from tobloop.cli.runtime import (
     EXIT_PARTIAL,
     EXIT_USAGE,
+    JsonOpt,
+    WorkspaceOpt,
+    cli_principal,
     emit_json,
     err_console,
     error_details,
     fail,
     out_console,
-    resolve_workspace,
     setup_django,
 )
 
@@ -45,14 +47,6 @@ def _as_of(value: str | None, as_json: bool) -> date | None:
             code="invalid_date",
             exit_code=EXIT_USAGE,
         )
-
-
-def _principal(workspace: str | None, as_json: bool) -> Any:
-    from tobloop.cli.app import _actor
-    from tobloop.platform.facade import system_principal
-
-    slug = resolve_workspace(workspace, as_json=as_json)
-    return system_principal(slug, _actor())
 
 
 def _show(value: Any) -> str:
@@ -131,11 +125,6 @@ def print_check(doc: dict[str, Any]) -> None:
     )
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
-]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Date of the figures, YYYY-MM-DD (default: today).")
 ]
@@ -157,7 +146,7 @@ def metrics(
     from tobloop.revenue import facade, present
 
     day = _as_of(as_of, as_json)
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     cut = facade.RevenueFilter(
         segment=segment, industry=industry, region=region, channel=channel, plan=plan
     )
@@ -178,7 +167,7 @@ def check(as_of: AsOfOpt = None, workspace: WorkspaceOpt = None, as_json: JsonOp
     from tobloop.revenue import facade, present
 
     day = _as_of(as_of, as_json)
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     try:
         doc = present.check_doc(facade.playbook_check(principal, day))
     except TobloopError as exc:
@@ -195,7 +184,7 @@ def _run(kind: str, file: Path, mapping: Path | None, fmt: str, ws: str | None, 
     from tobloop.kernel.errors import TobloopError
     from tobloop.revenue import facade
 
-    principal = _principal(ws, js)
+    principal = cli_principal(ws, js)
     try:
         raw = file.read_bytes()
     except OSError as exc:

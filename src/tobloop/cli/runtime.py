@@ -3,25 +3,44 @@
 Exit codes (docs/cli.md): 0 done; 1 failed; 2 usage error; 3 an import that stored every
 valid row but rejected some. With ``--json`` stdout carries exactly one JSON document and
 everything else (progress, logs, warnings) goes to stderr.
+
+The options most commands share (``--json``, ``--workspace``), the principal a command acts
+as, and the number format of the Rich tables live here once.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import json
 import os
 import sys
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from tobloop.platform.facade import Principal
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 err_console = Console(stderr=True)
 out_console = Console()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+"""``--json``: print exactly one JSON document on stdout (progress and errors go to stderr)."""
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
+]
+"""``--workspace/-w SLUG``; ``None`` lets :func:`resolve_workspace` pick the workspace."""
+
+NUMBER_PLACEHOLDER = "—"
+"""What a Rich table or a sentence shows for a figure that has no value."""
 
 
 def setup_django(migrate: bool = True) -> None:
@@ -110,3 +129,27 @@ def resolve_workspace(slug: str | None, *, as_json: bool) -> str:
         code="workspace_required",
         exit_code=EXIT_USAGE,
     )
+
+
+def cli_actor() -> str:
+    """The audit-log actor of a command: ``cli:<login name>``, or ``cli`` without one."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def cli_principal(workspace: str | None, as_json: bool) -> Principal:
+    """The system principal a command acts as, in ``--workspace`` or the resolved workspace.
+
+    Django must be set up first (:func:`setup_django`); fails like :func:`resolve_workspace`
+    when no workspace can be chosen.
+    """
+    from tobloop.platform.facade import system_principal
+
+    return system_principal(resolve_workspace(workspace, as_json=as_json), cli_actor())
+
+
+def num(value: float | None) -> str:
+    """A model figure (AUC, probability, share) with three decimals; ``—`` when there is none."""
+    return NUMBER_PLACEHOLDER if value is None else f"{value:.3f}"

@@ -9,38 +9,27 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from tobloop.cli.runtime import (
     EXIT_PARTIAL,
     EXIT_USAGE,
+    JsonOpt,
+    WorkspaceOpt,
+    cli_principal,
     emit_json,
     err_console,
     error_details,
     fail,
     out_console,
-    resolve_workspace,
     setup_django,
 )
 
 tasks_app = typer.Typer(help="The worklist: tasks and CTAs opened by playbooks.")
 playbooks_app = typer.Typer(help="Playbooks by service tier (P-CS-3).")
 alerts_app = typer.Typer(help="Alerts to the outside: signed webhooks and e-mail.")
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option("--workspace", "-w", help="Workspace slug (default: the only one, or the demo)."),
-]
-
-
-def _principal(workspace: str | None, as_json: bool) -> Any:
-    from tobloop.cli.app import _actor
-    from tobloop.platform.facade import system_principal
-
-    return system_principal(resolve_workspace(workspace, as_json=as_json), _actor())
 
 
 def _date(option: str, value: str | None, as_json: bool) -> date | None:
@@ -86,7 +75,7 @@ def tasks_list(
         fail("invalid filter", as_json=as_json, code="invalid_input", details=details,
              exit_code=EXIT_USAGE)  # fmt: skip
     try:
-        items, count = facade.list_tasks(_principal(workspace, as_json), f)
+        items, count = facade.list_tasks(cli_principal(workspace, as_json), f)
     except TobloopError as exc:
         fail(exc.message, as_json=as_json, code=exc.code, details=error_details(exc))
     if as_json:
@@ -119,7 +108,7 @@ def playbooks_run(
     from tobloop.success.work import facade
 
     day = _date("--as-of", as_of, as_json)
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -166,7 +155,7 @@ def renewals(
 
     try:
         report = facade.renewals(
-            _principal(workspace, as_json), as_of=_date("--as-of", as_of, as_json),
+            cli_principal(workspace, as_json), as_of=_date("--as-of", as_of, as_json),
             within=within, min_term_months=min_term,
         )  # fmt: skip
     except TobloopError as exc:
@@ -191,7 +180,7 @@ def alerts_deliver(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> 
     setup_django()
     from tobloop.success.work import facade
 
-    principal = _principal(workspace, as_json)
+    principal = cli_principal(workspace, as_json)
     with err_console.status("Sending webhook deliveries…"):
         run = facade.deliver_due(workspace_id=principal.workspace_id, limit=1000)
     if as_json:
@@ -226,7 +215,7 @@ def import_nps(
     try:
         with err_console.status(f"Importing NPS/CSAT answers from {file.name}…"):
             report = facade.import_answers(
-                _principal(workspace, as_json), raw, filename=str(file),
+                cli_principal(workspace, as_json), raw, filename=str(file),
                 mapping=load_mapping(mapping),
             )  # fmt: skip
     except TobloopError as exc:
