@@ -12,7 +12,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from tobloop.accounts import facade
-from tobloop.platform.contracts import Principal
+from tobloop.platform.facade import request_principal
 
 router = Router(tags=["accounts"])
 
@@ -79,63 +79,57 @@ class ImportOut(Schema):
     rejected: list[RejectedOut]
 
 
-def _principal(request: HttpRequest) -> Principal:
-    principal = request.auth  # type: ignore[attr-defined]
-    assert isinstance(principal, Principal)
-    return principal
-
-
 @router.get("/accounts", response=AccountList, summary="List accounts with filters")
 def list_accounts(request: HttpRequest, filters: Query[facade.AccountFilter]) -> dict[str, Any]:
-    page = facade.list_accounts(_principal(request), filters)
+    page = facade.list_accounts(request_principal(request), filters)
     return {"items": [asdict(a) for a in page.items], "count": page.count}
 
 
 @router.post("/accounts", response={201: AccountOut}, summary="Create an account")
 def create_account(request: HttpRequest, payload: facade.AccountCreate) -> Status[Any]:
-    return Status(201, asdict(facade.create_account(_principal(request), payload)))
+    return Status(201, asdict(facade.create_account(request_principal(request), payload)))
 
 
 @router.get("/accounts/{int:account_id}", response=AccountOut, summary="One account")
 def get_account(request: HttpRequest, account_id: int) -> Any:
-    return asdict(facade.get_account(_principal(request), account_id))
+    return asdict(facade.get_account(request_principal(request), account_id))
 
 
 @router.patch("/accounts/{int:account_id}", response=AccountOut, summary="Change an account")
 def update_account(request: HttpRequest, account_id: int, payload: facade.AccountPatch) -> Any:
-    return asdict(facade.update_account(_principal(request), account_id, payload))
+    return asdict(facade.update_account(request_principal(request), account_id, payload))
 
 
 @router.delete("/accounts/{int:account_id}", response={204: None}, summary="Delete an account")
 def delete_account(request: HttpRequest, account_id: int) -> Status[Any]:
-    facade.delete_account(_principal(request), account_id)
+    facade.delete_account(request_principal(request), account_id)
     return Status(204, None)
 
 
 @router.get("/contacts", response=ContactList, summary="List contacts with filters")
 def list_contacts(request: HttpRequest, filters: Query[facade.ContactFilter]) -> dict[str, Any]:
-    page = facade.list_contacts(_principal(request), filters)
+    page = facade.list_contacts(request_principal(request), filters)
     return {"items": [asdict(c) for c in page.items], "count": page.count}
 
 
 @router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
 def create_contact(request: HttpRequest, payload: facade.ContactCreate) -> Status[Any]:
-    return Status(201, asdict(facade.create_contact(_principal(request), payload)))
+    return Status(201, asdict(facade.create_contact(request_principal(request), payload)))
 
 
 @router.get("/contacts/{int:contact_id}", response=ContactOut, summary="One contact")
 def get_contact(request: HttpRequest, contact_id: int) -> Any:
-    return asdict(facade.get_contact(_principal(request), contact_id))
+    return asdict(facade.get_contact(request_principal(request), contact_id))
 
 
 @router.patch("/contacts/{int:contact_id}", response=ContactOut, summary="Change a contact")
 def update_contact(request: HttpRequest, contact_id: int, payload: facade.ContactPatch) -> Any:
-    return asdict(facade.update_contact(_principal(request), contact_id, payload))
+    return asdict(facade.update_contact(request_principal(request), contact_id, payload))
 
 
 @router.delete("/contacts/{int:contact_id}", response={204: None}, summary="Delete a contact")
 def delete_contact(request: HttpRequest, contact_id: int) -> Status[Any]:
-    facade.delete_contact(_principal(request), contact_id)
+    facade.delete_contact(request_principal(request), contact_id)
     return Status(204, None)
 
 
@@ -145,7 +139,7 @@ def import_accounts(
 ) -> Any:
     raw, parsed = facade.read_upload(file, mapping)
     report = facade.import_accounts(
-        _principal(request), raw, filename=file.name or "", mapping=parsed
+        request_principal(request), raw, filename=file.name or "", mapping=parsed
     )
     return asdict(report)
 
@@ -156,6 +150,6 @@ def import_contacts(
 ) -> Any:
     raw, parsed = facade.read_upload(file, mapping)
     report = facade.import_contacts(
-        _principal(request), raw, filename=file.name or "", mapping=parsed
+        request_principal(request), raw, filename=file.name or "", mapping=parsed
     )
     return asdict(report)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
+from tobloop.platform.auth import request_principal
 from tobloop.platform.contracts import Principal
 from tobloop.platform.logic import apikeys, members, workspaces
 from tobloop.platform.models import AuditEvent
@@ -98,12 +99,6 @@ class AuditQuery(Schema):
         return None if value is None else _no_nul(value)
 
 
-def _principal(request: HttpRequest) -> Principal:
-    principal = request.auth  # type: ignore[attr-defined]
-    assert isinstance(principal, Principal)
-    return principal
-
-
 def _workspace_out(p: Principal) -> dict[str, Any]:
     ws = p.workspace
     return {
@@ -117,7 +112,7 @@ def _workspace_out(p: Principal) -> dict[str, Any]:
 
 @router.get("/workspace", response=WorkspaceOut, summary="The workspace of the caller")
 def get_workspace(request: HttpRequest) -> dict[str, Any]:
-    principal = _principal(request)
+    principal = request_principal(request)
     require(principal.scopes, "platform", "read")
     return _workspace_out(principal)
 
@@ -128,20 +123,20 @@ def get_workspace(request: HttpRequest) -> dict[str, Any]:
     summary="Change playbook thresholds (re-derives segments)",
 )
 def patch_thresholds(request: HttpRequest, payload: Body[dict[str, Any]]) -> dict[str, Any]:
-    principal = _principal(request)
+    principal = request_principal(request)
     info = workspaces.update_thresholds(principal, payload)
     return _workspace_out(Principal(workspace=info, label=principal.label, scopes=principal.scopes))
 
 
 @router.get("/api-keys", response=KeyList, summary="API keys (secrets are never shown)")
 def list_keys(request: HttpRequest) -> dict[str, Any]:
-    rows = apikeys.list_api_keys(_principal(request))
+    rows = apikeys.list_api_keys(request_principal(request))
     return {"items": rows, "count": len(rows)}
 
 
 @router.post("/api-keys", response={201: KeyCreatedOut}, summary="Make a key (shown once)")
 def create_key(request: HttpRequest, payload: KeyIn) -> Status[Any]:
-    principal = _principal(request)
+    principal = request_principal(request)
     require(principal.scopes, "platform", "admin")
     created = apikeys.create_api_key(
         workspace_id=principal.workspace_id,
@@ -164,13 +159,13 @@ def create_key(request: HttpRequest, payload: KeyIn) -> Status[Any]:
 
 @router.delete("/api-keys/{int:key_id}", response={204: None}, summary="Revoke a key")
 def revoke_key(request: HttpRequest, key_id: int) -> Status[Any]:
-    apikeys.revoke_api_key(_principal(request), key_id)
+    apikeys.revoke_api_key(request_principal(request), key_id)
     return Status(204, None)
 
 
 @router.get("/audit", response=AuditList, summary="The audit log, newest first")
 def list_audit(request: HttpRequest, q: Query[AuditQuery]) -> dict[str, Any]:
-    principal = _principal(request)
+    principal = request_principal(request)
     require(principal.scopes, "platform", "admin")
     qs = AuditEvent.objects.for_workspace(principal.workspace_id)
     if q.object_type:
@@ -194,17 +189,17 @@ class RoleIn(Schema):
 
 @router.get("/members", response=MemberList, summary="Members and their roles")
 def list_members(request: HttpRequest) -> dict[str, Any]:
-    rows = members.list_members(_principal(request))
+    rows = members.list_members(request_principal(request))
     return {"items": [{"username": u, "role": r} for u, r in rows], "count": len(rows)}
 
 
 @router.put("/members/{username}", response=MemberOut, summary="Add a member or change a role")
 def put_member(request: HttpRequest, username: str, payload: RoleIn) -> dict[str, Any]:
-    members.set_member_role(_principal(request), username, payload.role)
+    members.set_member_role(request_principal(request), username, payload.role)
     return {"username": username, "role": payload.role}
 
 
 @router.delete("/members/{username}", response={204: None}, summary="Remove a member")
 def delete_member(request: HttpRequest, username: str) -> Status[Any]:
-    members.remove_member(_principal(request), username)
+    members.remove_member(request_principal(request), username)
     return Status(204, None)

@@ -42,6 +42,17 @@ def principal_from_request(request: HttpRequest) -> Principal:
     return principal_for_user(user, slug)
 
 
+def request_principal(request: HttpRequest) -> Principal:
+    """The Principal :class:`PrincipalAuth` authenticated for this API request.
+
+    For operations of the API router (its ``auth`` runs before the operation); anything else
+    on ``request.auth`` is a wiring mistake and fails the assertion.
+    """
+    principal = request.auth  # type: ignore[attr-defined]
+    assert isinstance(principal, Principal)
+    return principal
+
+
 class PrincipalAuth(AuthBase):
     """django-ninja auth: returns the Principal, or raises a domain error (mapped to 401/403)."""
 

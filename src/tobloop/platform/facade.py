@@ -1,5 +1,6 @@
 """The platform module's public surface: other modules import only this."""
 
+from tobloop.platform.auth import request_principal
 from tobloop.platform.contracts import CreatedKey, Principal, WorkspaceInfo
 from tobloop.platform.hooks import on_thresholds_changed, on_workspace_deleted
 from tobloop.platform.logic.apikeys import (
@@ -48,6 +49,7 @@ __all__ = [
     "principal_for_key",
     "principal_for_user",
     "record_audit",
+    "request_principal",
     "require",
     "revoke_api_key",
     "system_principal",

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from tobloop.accounts.facade import read_upload
 from tobloop.kernel.errors import ErrorDetail, InvalidInput
-from tobloop.platform.contracts import Principal
+from tobloop.platform.facade import request_principal
 from tobloop.revenue import facade, present
 
 router = Router(tags=["revenue"])
@@ -246,26 +246,20 @@ class SubscriptionQuery(Schema):
     offset: int = 0
 
 
-def _principal(request: HttpRequest) -> Principal:
-    principal = request.auth  # type: ignore[attr-defined]
-    assert isinstance(principal, Principal)
-    return principal
-
-
 @router.get("/revenue/metrics", response=MetricsOut, summary="MRR, bridge and unit economics")
 def metrics(request: HttpRequest, cut: Query[Cut]) -> Any:
-    m = facade.revenue_metrics(_principal(request), cut.as_of, cut.revenue_filter())
+    m = facade.revenue_metrics(request_principal(request), cut.as_of, cut.revenue_filter())
     return present.metrics_doc(m)
 
 
 @router.get("/revenue/check", response=CheckOut, summary="Playbook check P-ECON-1…6, P-REQ-3")
 def check(request: HttpRequest, as_of: date | None = None) -> Any:
-    return present.check_doc(facade.playbook_check(_principal(request), as_of))
+    return present.check_doc(facade.playbook_check(request_principal(request), as_of))
 
 
 @router.get("/revenue/cohorts", response=CohortsOut, summary="MRR and logo retention cohorts")
 def cohorts(request: HttpRequest, cut: Query[Cut]) -> Any:
-    table = facade.cohort_table(_principal(request), cut.as_of, cut.revenue_filter())
+    table = facade.cohort_table(request_principal(request), cut.as_of, cut.revenue_filter())
     return present.cohorts_doc(table)
 
 
@@ -277,7 +271,7 @@ def movements(
     kind: Literal["new", "reactivation", "expansion", "contraction", "churn"] | None = None,
 ) -> Any:
     items = facade.month_movements(
-        _principal(request), month, kind, cut.as_of, cut.revenue_filter()
+        request_principal(request), month, kind, cut.as_of, cut.revenue_filter()
     )
     return {"items": [asdict(i) for i in items], "count": len(items)}
 
@@ -288,7 +282,7 @@ def movements(
     summary="Paying accounts: MRR, ACV, recommended and actual sales motion (P-ECON-5)",
 )
 def accounts(request: HttpRequest, cut: Query[Cut], mismatch: bool | None = None) -> Any:
-    items = facade.account_revenue(_principal(request), cut.as_of, cut.revenue_filter())
+    items = facade.account_revenue(request_principal(request), cut.as_of, cut.revenue_filter())
     if mismatch is not None:
         items = [i for i in items if i.mismatch == mismatch]
     return {"items": [asdict(i) for i in items], "count": len(items)}
@@ -299,7 +293,7 @@ def list_subscriptions(request: HttpRequest, q: Query[SubscriptionQuery]) -> Any
     if not 1 <= q.limit <= 500 or q.offset < 0:
         raise InvalidInput("limit is 1–500 and offset ≥ 0", code="invalid_page")
     page = facade.list_subscriptions(
-        _principal(request), account_id=q.account_id, limit=q.limit, offset=q.offset
+        request_principal(request), account_id=q.account_id, limit=q.limit, offset=q.offset
     )
     return {"items": [asdict(s) for s in page.items], "count": page.count}
 
@@ -310,7 +304,7 @@ def list_subscriptions(request: HttpRequest, q: Query[SubscriptionQuery]) -> Any
     summary="One subscription with its history and ledger",
 )
 def get_subscription(request: HttpRequest, subscription_id: int) -> Any:
-    return asdict(facade.get_subscription(_principal(request), subscription_id))
+    return asdict(facade.get_subscription(request_principal(request), subscription_id))
 
 
 @router.post(
@@ -319,22 +313,24 @@ def get_subscription(request: HttpRequest, subscription_id: int) -> Any:
     summary="Record a dated change (start, change, cancel, reactivate)",
 )
 def record_change(request: HttpRequest, payload: facade.SubscriptionRow) -> Status[Any]:
-    return Status(201, asdict(facade.record_subscription_change(_principal(request), payload)))
+    return Status(
+        201, asdict(facade.record_subscription_change(request_principal(request), payload))
+    )
 
 
 @router.get("/revenue/plans", response=list[PlanOut], summary="Plans")
 def plans(request: HttpRequest) -> Any:
-    return [asdict(p) for p in facade.list_plans(_principal(request))]
+    return [asdict(p) for p in facade.list_plans(request_principal(request))]
 
 
 @router.get("/revenue/spend", response=list[SpendOut], summary="Acquisition spend by month")
 def spend(request: HttpRequest) -> Any:
-    return [asdict(s) for s in facade.list_spend(_principal(request))]
+    return [asdict(s) for s in facade.list_spend(request_principal(request))]
 
 
 @router.post("/revenue/spend", response={201: SpendOut}, summary="Record one month's spend")
 def record_spend(request: HttpRequest, payload: facade.SpendRow) -> Status[Any]:
-    return Status(201, asdict(facade.record_spend(_principal(request), payload)))
+    return Status(201, asdict(facade.record_spend(request_principal(request), payload)))
 
 
 @router.post(
@@ -350,7 +346,7 @@ def import_subscriptions(
 ) -> Any:
     raw, parsed = read_upload(file, mapping)
     report = facade.import_subscriptions(
-        _principal(request), raw, filename=file.name or "", mapping=parsed, fmt=format
+        request_principal(request), raw, filename=file.name or "", mapping=parsed, fmt=format
     )
     return asdict(report)
 
@@ -360,5 +356,7 @@ def import_spend(
     request: HttpRequest, file: File[UploadedFile], mapping: Form[str | None] = None
 ) -> Any:
     raw, parsed = read_upload(file, mapping)
-    report = facade.import_spend(_principal(request), raw, filename=file.name or "", mapping=parsed)
+    report = facade.import_spend(
+        request_principal(request), raw, filename=file.name or "", mapping=parsed
+    )
     return asdict(report)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import Field as PydanticField
 
-from tobloop.platform.contracts import Principal
+from tobloop.platform.facade import request_principal
 from tobloop.success import facade
 
 router = Router(tags=["success"])
@@ -173,22 +173,16 @@ class ProfileList(Schema):
     count: int
 
 
-def _principal(request: HttpRequest) -> Principal:
-    principal = request.auth  # type: ignore[attr-defined]
-    assert isinstance(principal, Principal)
-    return principal
-
-
 @router.get("/success/health", response=AccountHealthOut, summary="An account's health")
 def account_health(request: HttpRequest, query: Query[HealthQuery]) -> Any:
     """The latest verdict (red / yellow / green and the flags behind it) and daily history."""
-    return asdict(facade.account_health(_principal(request), query.account, days=query.days))
+    return asdict(facade.account_health(request_principal(request), query.account, days=query.days))
 
 
 @router.post("/success/health/score", response=ScoreOut, summary="Score health now")
 def score_health(request: HttpRequest, payload: ScoreIn) -> Any:
     """Score one account, or every account of the workspace, and store today's verdicts."""
-    principal = _principal(request)
+    principal = request_principal(request)
     if payload.account is not None:
         return asdict(facade.score_account(principal, payload.account, payload.as_of))
     return asdict(facade.score_workspace(principal, payload.as_of))
@@ -197,7 +191,7 @@ def score_health(request: HttpRequest, payload: ScoreIn) -> Any:
 @router.get("/success/health/measures", response=MeasureList, summary="List health measures")
 def list_measures(request: HttpRequest) -> dict[str, Any]:
     """Every measure a weighted profile (or a health-code flag) can use, with its source."""
-    facade.list_health_profiles(_principal(request))  # the success:read check
+    facade.list_health_profiles(request_principal(request))  # the success:read check
     items = [
         {k: getattr(m, k) for k in MeasureOut.model_fields}
         for m in sorted(facade.HEALTH_MEASURES.values(), key=lambda m: m.key)
@@ -207,7 +201,7 @@ def list_measures(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/success/health/overrides", response=OverrideList, summary="An account's overrides")
 def list_overrides(request: HttpRequest, query: Query[OverrideQuery]) -> dict[str, Any]:
-    items = facade.list_health_overrides(_principal(request), query.account)
+    items = facade.list_health_overrides(request_principal(request), query.account)
     return {"items": [asdict(o) for o in items], "count": len(items)}
 
 
@@ -222,7 +216,7 @@ def set_override(request: HttpRequest, payload: OverrideBody) -> Status[Any]:
     """Set the colour (and optionally the score) by hand, with a reason, until a day."""
     data = facade.OverrideIn(**payload.model_dump(exclude={"account"}))
     return Status(
-        201, asdict(facade.set_health_override(_principal(request), payload.account, data))
+        201, asdict(facade.set_health_override(request_principal(request), payload.account, data))
     )
 
 
@@ -232,7 +226,7 @@ def set_override(request: HttpRequest, payload: OverrideBody) -> Status[Any]:
     summary="Clear an account's override",
 )
 def clear_override(request: HttpRequest, account_id: int) -> Status[Any]:
-    facade.clear_health_override(_principal(request), account_id)
+    facade.clear_health_override(request_principal(request), account_id)
     return Status(204, None)
 
 
@@ -240,7 +234,7 @@ def clear_override(request: HttpRequest, account_id: int) -> Status[Any]:
 def backtest(request: HttpRequest, query: Query[BacktestQuery]) -> dict[str, Any]:
     """Replay monthly (or weekly) snapshots and compare with churn in the following 90 days."""
     reports = facade.backtest_health(
-        _principal(request), profile=query.profile, start=query.from_, end=query.to,
+        request_principal(request), profile=query.profile, start=query.from_, end=query.to,
         step=query.step,
     )  # fmt: skip
     return {"items": [asdict(r) for r in reports], "count": len(reports)}
@@ -248,7 +242,7 @@ def backtest(request: HttpRequest, query: Query[BacktestQuery]) -> dict[str, Any
 
 @router.get("/success/health/profiles", response=ProfileList, summary="List health profiles")
 def list_profiles(request: HttpRequest) -> dict[str, Any]:
-    items = facade.list_health_profiles(_principal(request))
+    items = facade.list_health_profiles(request_principal(request))
     return {"items": [asdict(p) for p in items], "count": len(items)}
 
 
@@ -256,7 +250,7 @@ def list_profiles(request: HttpRequest) -> dict[str, Any]:
     "/success/health/profiles", response={201: ProfileOut}, summary="Create a health profile"
 )
 def create_profile(request: HttpRequest, payload: facade.HealthProfileIn) -> Status[Any]:
-    return Status(201, asdict(facade.create_health_profile(_principal(request), payload)))
+    return Status(201, asdict(facade.create_health_profile(request_principal(request), payload)))
 
 
 @router.put(
@@ -265,7 +259,7 @@ def create_profile(request: HttpRequest, payload: facade.HealthProfileIn) -> Sta
     summary="Replace a health profile",
 )
 def replace_profile(request: HttpRequest, profile_id: int, payload: facade.HealthProfileIn) -> Any:
-    return asdict(facade.replace_health_profile(_principal(request), profile_id, payload))
+    return asdict(facade.replace_health_profile(request_principal(request), profile_id, payload))
 
 
 @router.delete(
@@ -274,7 +268,7 @@ def replace_profile(request: HttpRequest, profile_id: int, payload: facade.Healt
     summary="Delete a health profile",
 )
 def delete_profile(request: HttpRequest, profile_id: int) -> Status[Any]:
-    facade.delete_health_profile(_principal(request), profile_id)
+    facade.delete_health_profile(request_principal(request), profile_id)
     return Status(204, None)
 
 
@@ -302,7 +296,7 @@ class ChurnModelOut(Schema):
 def churn_model(request: HttpRequest, query: Query[ChurnModelQuery]) -> Any:
     """Fit a churn model on the replayed health measures and validate it out of time (P-DATA-6)."""
     evaluation = facade.evaluate_workspace_churn_model(
-        _principal(request), start=query.from_, end=query.to, step=query.step
+        request_principal(request), start=query.from_, end=query.to, step=query.step
     )
     return asdict(evaluation)
 
@@ -377,14 +371,16 @@ class PoolingOut(Schema):
 @router.get("/success/churn-risk", response=RiskList, summary="Accounts by churn risk")
 def churn_risk(request: HttpRequest, query: Query[RiskQuery]) -> Any:
     """Calibrated churn probability and top drivers per account, riskiest first (latest model)."""
-    page = facade.churn_risk_list(_principal(request), limit=query.limit, offset=query.offset)
+    page = facade.churn_risk_list(
+        request_principal(request), limit=query.limit, offset=query.offset
+    )
     return asdict(page)
 
 
 @router.get("/success/churn-risk/model", response=ChurnStatusOut, summary="The churn risk model")
 def churn_risk_model(request: HttpRequest) -> Any:
     """The latest training: out-of-time ROC AUC, PR AUC, calibration table (null if untrained)."""
-    principal = _principal(request)
+    principal = request_principal(request)
     run = facade.churn_model_status(principal)
     return {
         "model": None if run is None else asdict(run),
@@ -395,15 +391,15 @@ def churn_risk_model(request: HttpRequest) -> Any:
 @router.post("/success/churn-risk/train", response=ChurnRunOut, summary="Retrain the churn model")
 def churn_risk_train(request: HttpRequest) -> Any:
     """Train on every labelled snapshot, validate out of time, calibrate, score the accounts."""
-    return asdict(facade.train_churn_model(_principal(request)))
+    return asdict(facade.train_churn_model(request_principal(request)))
 
 
 @router.get("/success/churn-risk/pooling", response=PoolingOut, summary="Churn data pooling")
 def churn_pooling(request: HttpRequest) -> Any:
-    return asdict(facade.get_pooling(_principal(request)))
+    return asdict(facade.get_pooling(request_principal(request)))
 
 
 @router.put("/success/churn-risk/pooling", response=PoolingOut, summary="Opt in or out of pooling")
 def set_churn_pooling(request: HttpRequest, payload: PoolingIn) -> Any:
     """Share anonymised churn data for pooled training (owners and admins; audited)."""
-    return asdict(facade.set_pooling(_principal(request), payload.enabled))
+    return asdict(facade.set_pooling(request_principal(request), payload.enabled))

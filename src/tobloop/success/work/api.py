@@ -12,17 +12,11 @@ from ninja.files import UploadedFile
 
 from tobloop.accounts.facade import read_upload
 from tobloop.kernel.errors import ErrorDetail, InvalidInput
-from tobloop.platform.contracts import Principal
+from tobloop.platform.facade import request_principal
 from tobloop.success.work import facade
 
 router = Router(tags=["success"])
 MAX_ID = 2**63 - 1
-
-
-def _principal(request: HttpRequest) -> Principal:
-    principal = request.auth  # type: ignore[attr-defined]
-    assert isinstance(principal, Principal)
-    return principal
 
 
 # Tasks -----------------------------------------------------------------------------------
@@ -65,36 +59,36 @@ class CompleteIn(Schema):
 
 @router.get("/success/tasks", response=TaskList, summary="The worklist: tasks with filters")
 def list_tasks(request: HttpRequest, filters: Query[facade.TaskFilter]) -> dict[str, Any]:
-    items, count = facade.list_tasks(_principal(request), filters)
+    items, count = facade.list_tasks(request_principal(request), filters)
     return {"items": [asdict(t) for t in items], "count": count}
 
 
 @router.post("/success/tasks", response={201: TaskOut}, summary="Create a task")
 def create_task(request: HttpRequest, payload: facade.TaskCreate) -> Status[Any]:
-    return Status(201, asdict(facade.create_task(_principal(request), payload)))
+    return Status(201, asdict(facade.create_task(request_principal(request), payload)))
 
 
 @router.get("/success/tasks/{int:task_id}", response=TaskOut, summary="One task")
 def get_task(request: HttpRequest, task_id: int) -> Any:
-    return asdict(facade.get_task(_principal(request), task_id))
+    return asdict(facade.get_task(request_principal(request), task_id))
 
 
 @router.patch("/success/tasks/{int:task_id}", response=TaskOut, summary="Change a task")
 def update_task(request: HttpRequest, task_id: int, payload: facade.TaskPatch) -> Any:
-    return asdict(facade.update_task(_principal(request), task_id, payload))
+    return asdict(facade.update_task(request_principal(request), task_id, payload))
 
 
 @router.post(
     "/success/tasks/{int:task_id}/complete", response=TaskOut, summary="Complete with an outcome"
 )
 def complete_task(request: HttpRequest, task_id: int, payload: CompleteIn) -> Any:
-    view = facade.complete_task(_principal(request), task_id, payload.outcome, payload.note)
+    view = facade.complete_task(request_principal(request), task_id, payload.outcome, payload.note)
     return asdict(view)
 
 
 @router.delete("/success/tasks/{int:task_id}", response={204: None}, summary="Delete a task")
 def delete_task(request: HttpRequest, task_id: int) -> Status[Any]:
-    facade.delete_task(_principal(request), task_id)
+    facade.delete_task(request_principal(request), task_id)
     return Status(204, None)
 
 
@@ -153,20 +147,20 @@ class RunOut(Schema):
 
 @router.get("/success/playbooks", response=PlaybookList, summary="Playbooks by service tier")
 def list_playbooks(request: HttpRequest) -> dict[str, Any]:
-    items = facade.list_playbooks(_principal(request))
+    items = facade.list_playbooks(request_principal(request))
     return {"items": [asdict(p) for p in items], "count": len(items)}
 
 
 @router.post("/success/playbooks/run", response=RunOut, summary="Run every playbook now")
 def run_playbooks(request: HttpRequest, payload: RunIn | None = None) -> Any:
-    summary = facade.run_playbooks(_principal(request), payload.as_of if payload else None)
+    summary = facade.run_playbooks(request_principal(request), payload.as_of if payload else None)
     return asdict(summary)
 
 
 @router.patch("/success/playbooks/{key}", response=PlaybookOut, summary="Switch or tune a playbook")
 def update_playbook(request: HttpRequest, key: str, payload: PlaybookPatch) -> Any:
     view = facade.update_playbook(
-        _principal(request),
+        request_principal(request),
         key,
         is_active=payload.is_active,
         params=payload.params,
@@ -232,7 +226,7 @@ def renewals_document(report: facade.RenewalsReport) -> dict[str, Any]:
 @router.get("/success/renewals", response=RenewalsOut, summary="Renewals with forecast")
 def renewals(request: HttpRequest, q: Query[RenewalsQuery]) -> dict[str, Any]:
     report = facade.renewals(
-        _principal(request),
+        request_principal(request),
         as_of=q.as_of,
         within=q.within,
         min_term_months=q.min_term,
@@ -329,7 +323,7 @@ def record_nps(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[An
     items = payload["responses"] if batch else [payload]
     if not isinstance(items, list) or len(items) > 5000:
         raise InvalidInput("'responses' must be a list of at most 5,000 answers")
-    created, updated, errors = facade.record_answers(_principal(request), items)
+    created, updated, errors = facade.record_answers(request_principal(request), items)
     rejected = [
         {"index": int(d.loc[0]), "loc": [str(p) for p in d.loc[1:]], "msg": d.msg} for d in errors
     ]
@@ -345,7 +339,11 @@ def record_nps(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[An
 @router.get("/nps", response=NpsList, summary="NPS/CSAT answers")
 def list_nps(request: HttpRequest, q: Query[NpsListQuery]) -> dict[str, Any]:
     items, count = facade.list_answers(
-        _principal(request), account_id=q.account, kind=q.kind, limit=q.limit, offset=q.offset
+        request_principal(request),
+        account_id=q.account,
+        kind=q.kind,
+        limit=q.limit,
+        offset=q.offset,
     )
     return {"items": [asdict(i) for i in items], "count": count}
 
@@ -353,7 +351,9 @@ def list_nps(request: HttpRequest, q: Query[NpsListQuery]) -> dict[str, Any]:
 @router.get("/nps/summary", response=NpsSummaryOut, summary="NPS, CSAT and the monthly trend")
 def nps_summary(request: HttpRequest, q: Query[SummaryQuery]) -> Any:
     return asdict(
-        facade.nps_summary(_principal(request), account_id=q.account, as_of=q.as_of, days=q.days)
+        facade.nps_summary(
+            request_principal(request), account_id=q.account, as_of=q.as_of, days=q.days
+        )
     )
 
 
@@ -363,7 +363,7 @@ def import_nps(
 ) -> Any:
     raw, parsed = read_upload(file, mapping)
     report = facade.import_answers(
-        _principal(request), raw, filename=file.name or "", mapping=parsed
+        request_principal(request), raw, filename=file.name or "", mapping=parsed
     )
     return asdict(report)
 
@@ -411,13 +411,15 @@ class NoteList(Schema):
 @router.get("/accounts/{int:account_id}/timeline", response=TimelineOut, summary="Account timeline")
 def timeline(request: HttpRequest, account_id: int, q: Query[TimelineQuery]) -> dict[str, Any]:
     kinds = {k.strip() for k in q.kind.split(",") if k.strip()} if q.kind else None
-    items = facade.account_timeline(_principal(request), account_id, kinds=kinds, limit=q.limit)
+    items = facade.account_timeline(
+        request_principal(request), account_id, kinds=kinds, limit=q.limit
+    )
     return {"items": [asdict(e) for e in items], "count": len(items)}
 
 
 @router.get("/accounts/{int:account_id}/notes", response=NoteList, summary="Account notes")
 def list_notes(request: HttpRequest, account_id: int) -> dict[str, Any]:
-    items = facade.list_notes(_principal(request), account_id)
+    items = facade.list_notes(request_principal(request), account_id)
     return {"items": [asdict(n) for n in items], "count": len(items)}
 
 
@@ -425,7 +427,7 @@ def list_notes(request: HttpRequest, account_id: int) -> dict[str, Any]:
     "/accounts/{int:account_id}/notes", response={201: NoteOut}, summary="Add an account note"
 )
 def add_note(request: HttpRequest, account_id: int, payload: NoteIn) -> Status[Any]:
-    note = facade.add_note(_principal(request), account_id, payload.body, payload.sentiment)
+    note = facade.add_note(request_principal(request), account_id, payload.body, payload.sentiment)
     return Status(201, asdict(note))
 
 
@@ -490,7 +492,7 @@ class DeliverOut(Schema):
 
 @router.get("/success/webhooks", response=EndpointList, summary="Webhook endpoints")
 def list_webhooks(request: HttpRequest) -> dict[str, Any]:
-    items = facade.list_endpoints(_principal(request))
+    items = facade.list_endpoints(request_principal(request))
     return {"items": [asdict(e) for e in items], "count": len(items)}
 
 
@@ -499,7 +501,7 @@ def list_webhooks(request: HttpRequest) -> dict[str, Any]:
 )
 def create_webhook(request: HttpRequest, payload: EndpointIn) -> Status[Any]:
     created = facade.create_endpoint(
-        _principal(request), url=payload.url, events=payload.events, secret=payload.secret
+        request_principal(request), url=payload.url, events=payload.events, secret=payload.secret
     )
     return Status(201, asdict(created))
 
@@ -508,7 +510,7 @@ def create_webhook(request: HttpRequest, payload: EndpointIn) -> Status[Any]:
     "/success/webhooks/{int:endpoint_id}", response={204: None}, summary="Remove an endpoint"
 )
 def delete_webhook(request: HttpRequest, endpoint_id: int) -> Status[Any]:
-    facade.delete_endpoint(_principal(request), endpoint_id)
+    facade.delete_endpoint(request_principal(request), endpoint_id)
     return Status(204, None)
 
 
@@ -517,7 +519,7 @@ def delete_webhook(request: HttpRequest, endpoint_id: int) -> Status[Any]:
 )
 def list_deliveries(request: HttpRequest, q: Query[DeliveryQuery]) -> dict[str, Any]:
     items, count = facade.list_deliveries(
-        _principal(request), status=q.status, limit=q.limit, offset=q.offset
+        request_principal(request), status=q.status, limit=q.limit, offset=q.offset
     )
     return {"items": [asdict(d) for d in items], "count": count}
 
@@ -526,6 +528,6 @@ def list_deliveries(request: HttpRequest, q: Query[DeliveryQuery]) -> dict[str, 
     "/success/webhooks/deliver", response=DeliverOut, summary="Send the deliveries that are due"
 )
 def deliver(request: HttpRequest) -> Any:
-    principal = _principal(request)
+    principal = request_principal(request)
     facade.list_endpoints(principal)  # admin only
     return asdict(facade.deliver_due(workspace_id=principal.workspace_id, limit=20))
