@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from tobloop.analytics import facade
-from tobloop.platform.contracts import Principal
+from tobloop.platform.facade import request_principal
 
 router = Router(tags=["events"])
 
@@ -66,15 +66,10 @@ class CatalogList(Schema):
     count: int
 
 
-def _principal(request: HttpRequest) -> Principal:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
-    return principal
-
-
 @router.get("/events", response=EventList, summary="Live events: the latest events, newest first")
 def live_events(request: HttpRequest, filters: Query[EventQuery]) -> dict[str, Any]:
     items = facade.live_events(
-        _principal(request),
+        request_principal(request),
         event=filters.event,
         user_id=filters.user_id,
         account=filters.account,
@@ -89,5 +84,5 @@ def live_events(request: HttpRequest, filters: Query[EventQuery]) -> dict[str, A
     summary="Every event name and property seen, with counts, first/last seen and examples",
 )
 def event_catalog(request: HttpRequest) -> dict[str, Any]:
-    items = facade.event_catalog(_principal(request))
+    items = facade.event_catalog(request_principal(request))
     return {"items": [asdict(c) for c in items], "count": len(items)}

@@ -15,14 +15,9 @@ from tobloop.analytics import insight_charts
 from tobloop.analytics.logic import aarrr
 from tobloop.analytics.logic import saved_insights as saved
 from tobloop.analytics.query_forms import DEFAULT_DAYS, validate
-from tobloop.platform.contracts import Principal
+from tobloop.platform.facade import request_principal
 
 router = Router(tags=["analytics"])
-
-
-def _principal(request: HttpRequest) -> Principal:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
-    return principal
 
 
 class Paging(Schema):
@@ -73,7 +68,7 @@ class DashboardList(Schema):
 @router.get("/analytics/insights", response=InsightList, summary="List saved insights")
 def list_insights(request: HttpRequest, params: Query[InsightFilter]) -> dict[str, Any]:
     items, count = saved.list_insights(
-        _principal(request), kind=params.kind, limit=params.limit, offset=params.offset
+        request_principal(request), kind=params.kind, limit=params.limit, offset=params.offset
     )
     return {"items": [asdict(i) for i in items], "count": count}
 
@@ -81,12 +76,12 @@ def list_insights(request: HttpRequest, params: Query[InsightFilter]) -> dict[st
 @router.post("/analytics/insights", response={201: InsightOut}, summary="Save an insight")
 def create_insight(request: HttpRequest, payload: saved.InsightIn) -> Status[Any]:
     """``query`` is the body of the matching query endpoint (trends: ``events`` and ``metric``)."""
-    return Status(201, asdict(saved.create_insight(_principal(request), payload)))
+    return Status(201, asdict(saved.create_insight(request_principal(request), payload)))
 
 
 @router.get("/analytics/insights/{int:insight_id}", response=InsightOut, summary="A saved insight")
 def get_insight(request: HttpRequest, insight_id: int) -> Any:
-    return asdict(saved.get_insight(_principal(request), insight_id))
+    return asdict(saved.get_insight(request_principal(request), insight_id))
 
 
 @router.get(
@@ -96,7 +91,7 @@ def get_insight(request: HttpRequest, insight_id: int) -> Any:
 )
 def insight_result(request: HttpRequest, insight_id: int) -> Any:
     """The insight and the typed result of its query now (one per event for trends)."""
-    principal = _principal(request)
+    principal = request_principal(request)
     insight = saved.get_insight(principal, insight_id)
     queries, _errors = validate(insight.kind, insight.query)
     answer = insight_charts.run_insight(principal, insight.kind, queries, insight.query)
@@ -108,21 +103,21 @@ def insight_result(request: HttpRequest, insight_id: int) -> Any:
     "/analytics/insights/{int:insight_id}", response=InsightOut, summary="Change an insight"
 )
 def update_insight(request: HttpRequest, insight_id: int, payload: saved.InsightPatch) -> Any:
-    return asdict(saved.update_insight(_principal(request), insight_id, payload))
+    return asdict(saved.update_insight(request_principal(request), insight_id, payload))
 
 
 @router.delete(
     "/analytics/insights/{int:insight_id}", response={204: None}, summary="Delete an insight"
 )
 def delete_insight(request: HttpRequest, insight_id: int) -> Status[Any]:
-    saved.delete_insight(_principal(request), insight_id)
+    saved.delete_insight(request_principal(request), insight_id)
     return Status(204, None)
 
 
 @router.get("/analytics/dashboards", response=DashboardList, summary="List dashboards")
 def list_dashboards(request: HttpRequest, params: Query[Paging]) -> dict[str, Any]:
     items, count = saved.list_dashboards(
-        _principal(request), limit=params.limit, offset=params.offset
+        request_principal(request), limit=params.limit, offset=params.offset
     )
     return {"items": [asdict(d) for d in items], "count": count}
 
@@ -130,14 +125,14 @@ def list_dashboards(request: HttpRequest, params: Query[Paging]) -> dict[str, An
 @router.post("/analytics/dashboards", response={201: DashboardOut}, summary="Make a dashboard")
 def create_dashboard(request: HttpRequest, payload: saved.DashboardIn) -> Status[Any]:
     """``insights`` are saved-insight ids of the workspace, in the order shown."""
-    return Status(201, asdict(saved.create_dashboard(_principal(request), payload)))
+    return Status(201, asdict(saved.create_dashboard(request_principal(request), payload)))
 
 
 @router.get(
     "/analytics/dashboards/{int:dashboard_id}", response=DashboardOut, summary="A dashboard"
 )
 def get_dashboard(request: HttpRequest, dashboard_id: int) -> Any:
-    return asdict(saved.get_dashboard(_principal(request), dashboard_id))
+    return asdict(saved.get_dashboard(request_principal(request), dashboard_id))
 
 
 @router.patch(
@@ -147,7 +142,7 @@ def get_dashboard(request: HttpRequest, dashboard_id: int) -> Any:
 )
 def update_dashboard(request: HttpRequest, dashboard_id: int, payload: saved.DashboardPatch) -> Any:
     """``insights`` replaces the list and its order."""
-    return asdict(saved.update_dashboard(_principal(request), dashboard_id, payload))
+    return asdict(saved.update_dashboard(request_principal(request), dashboard_id, payload))
 
 
 @router.delete(
@@ -156,7 +151,7 @@ def update_dashboard(request: HttpRequest, dashboard_id: int, payload: saved.Das
     summary="Delete a dashboard",
 )
 def delete_dashboard(request: HttpRequest, dashboard_id: int) -> Status[Any]:
-    saved.delete_dashboard(_principal(request), dashboard_id)
+    saved.delete_dashboard(request_principal(request), dashboard_id)
     return Status(204, None)
 
 
@@ -203,7 +198,7 @@ class AarrrOut(Schema):
 def aarrr_board(request: HttpRequest, params: Query[PeriodParams]) -> Any:
     """Accounts per stage, conversion against target, the weakest link and the viral
     coefficient of the period (docs/analytics.md "AARRR board")."""
-    principal = _principal(request)
+    principal = request_principal(request)
     end = params.date_to or datetime.now(ZoneInfo(principal.workspace.timezone)).date()
     start = params.date_from or end - timedelta(days=DEFAULT_DAYS - 1)
     board = aarrr.aarrr_board(principal, start, end)
