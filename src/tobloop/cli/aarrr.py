@@ -17,6 +17,7 @@ import typer
 from tobloop.cli.runtime import (
     EXIT_USAGE,
     JsonOpt,
+    WorkspaceOpt,
     cli_principal,
     emit_json,
     error_details,
@@ -58,10 +59,7 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--from", help="First day (YYYY-MM-DD, workspace time zone).")
         ],
         date_to: Annotated[str, typer.Option("--to", help="Last day, included.")],
-        workspace: Annotated[
-            str | None,
-            typer.Option("--workspace", "-w", help="Workspace slug (default: the only one)."),
-        ] = None,
+        workspace: WorkspaceOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """The AARRR board: accounts per stage, conversions against targets, the weakest

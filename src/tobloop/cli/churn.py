@@ -11,6 +11,7 @@ import typer
 from tobloop.cli.runtime import (
     EXIT_FAILED,
     EXIT_USAGE,
+    JsonOpt,
     emit_json,
     err_console,
     error_details,
@@ -48,7 +49,7 @@ def evaluate(
         int,
         typer.Option("--drivers", min=0, help="Also list the N riskiest rows and their drivers."),
     ] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Fit a linear model and gradient-boosted trees, keep the better, report held-out figures."""
     from tobloop.cli.runtime import setup_django
