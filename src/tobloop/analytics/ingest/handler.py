@@ -202,7 +202,7 @@ class Ingestion:
         return found
 
     def _admit(self, key: WriteKey, events: int) -> None:
-        wait = self.limiter.admit(str(key.workspace_id), events)
+        wait = self.limiter.admit(key.key, events)
         if wait is not None:
             raise Refused(
                 429,

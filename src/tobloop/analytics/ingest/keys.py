@@ -16,6 +16,7 @@ from dataclasses import dataclass
 class WriteKey:
     workspace_id: int
     slug: str
+    key: str  # the write key itself: the rate limit's bucket
 
 
 def lookup_write_key(key: str) -> WriteKey | None:
@@ -31,7 +32,7 @@ def lookup_write_key(key: str) -> WriteKey | None:
     finally:
         if not connection.in_atomic_block:
             connection.close()  # ingestion threads are many: no idle connection per thread
-    return WriteKey(workspace_id=principal.workspace_id, slug=principal.workspace.slug)
+    return WriteKey(workspace_id=principal.workspace_id, slug=principal.workspace.slug, key=key)
 
 
 class KeyCache:

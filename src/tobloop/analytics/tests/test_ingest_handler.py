@@ -193,6 +193,19 @@ def test_rate_limit_answers_429_with_retry_after(db: None, tmp_path: Path) -> No
     assert ("Retry-After", "1") in reply.headers
 
 
+def test_each_write_key_has_its_own_rate_limit(db: None, tmp_path: Path) -> None:
+    """Two write keys of one workspace (two sources): one spending its budget does not
+    refuse the other; its own next call is refused."""
+    workspace_id, first = _workspace_with_key("two-sources")
+    second = facade.create_api_key(workspace_id=workspace_id, write_key=True).key
+    harness = Harness(tmp_path, workspace_id, first, rate=20)
+    batch = {"batch": [track(messageId=f"k{i}") for i in range(20)]}
+    assert harness.call("/v1/batch", batch, key=first).status == 200
+    assert harness.call("/v1/batch", batch, key=second).status == 200
+    assert harness.call("/v1/batch", batch, key=first).status == 429
+    assert harness.call("/v1/batch", batch, key=second).status == 429
+
+
 def test_sensors_form_decoding_and_refusals(harness: Harness) -> None:
     event = {
         "type": "track",
