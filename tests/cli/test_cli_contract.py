@@ -94,3 +94,31 @@ def test_help_lists_commands(data_dir: Path) -> None:
     assert r.returncode == 0
     for word in ("demo", "serve", "import", "workspace", "user", "apikey"):
         assert word in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("DATABASE_URL", "mysql://u:p@db/tobloop", "DATABASE_URL has an unsupported scheme"),
+        ("TOBLOOP_INGEST_RATE_LIMIT", "fast", "TOBLOOP_INGEST_RATE_LIMIT must be a number"),
+        ("TOBLOOP_IMPORT_MAX_BYTES", "-1", "TOBLOOP_IMPORT_MAX_BYTES must not be negative"),
+    ],
+)
+def test_a_bad_setting_is_an_error_naming_it(
+    data_dir: Path, setting: str, value: str, named: str
+) -> None:
+    """A setting Django reads at start-up: exit 1 with its name, as text or one JSON
+    document, and no traceback."""
+    env = {**os.environ, "TOBLOOP_DATA_DIR": str(data_dir), setting: value}
+    for args in (["events", "count"], ["events", "count", "--json"]):
+        r = subprocess.run(
+            [*TOBLOOP, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+        assert r.returncode == 1
+        assert "Traceback" not in r.stderr
+        if "--json" in args:
+            error = json.loads(r.stdout)["error"]
+            assert error["code"] == "bad_setting"
+            assert named in error["message"]
+        else:
+            assert named in " ".join(r.stderr.split())

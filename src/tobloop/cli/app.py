@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from django.core.exceptions import ImproperlyConfigured
 
 from tobloop.cli.aarrr import register as register_aarrr
 from tobloop.cli.churn import churn_app
@@ -16,6 +18,7 @@ from tobloop.cli.health import health_app
 from tobloop.cli.insights import register as register_insights
 from tobloop.cli.revenue import register as register_revenue
 from tobloop.cli.runtime import (
+    EXIT_FAILED,
     EXIT_PARTIAL,
     EXIT_USAGE,
     JsonOpt,
@@ -345,7 +348,15 @@ register_success_work(app, import_app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ImproperlyConfigured as exc:  # a setting read at start-up: no traceback for it
+        message = f"{exc} (a setting in the environment)"
+        if "--json" in sys.argv[1:]:
+            emit_json({"error": {"code": "bad_setting", "message": message, "details": []}})
+        else:
+            err_console.print(f"[bold red]error:[/] {message}")
+        sys.exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +36,20 @@ def _env_flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_number(name: str, default: float, kind: type[int] | type[float] = int) -> Any:
+    """A number from the environment; a value that is not one stops the start with its name."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return kind(default)
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, not {value!r}")
+    return number
 
 
 def _secret_key() -> str:
@@ -76,7 +92,10 @@ def database_from_url(url: str | None) -> dict[str, object]:
     if parsed.scheme == "sqlite":
         # As dj-database-url reads it: sqlite:///relative.db, sqlite:////absolute/path.db
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path[1:])}
-    raise ValueError(f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r}")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL has an unsupported scheme {parsed.scheme!r}: "
+        "use postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:///PATH"
+    )
 
 
 SECRET_KEY = _secret_key()
@@ -164,7 +183,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-TOBLOOP_IMPORT_MAX_BYTES = int(os.environ.get("TOBLOOP_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+TOBLOOP_IMPORT_MAX_BYTES = _env_number("TOBLOOP_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -178,7 +197,7 @@ LOGGING = {
 
 # Product events (tobloop.analytics): the store and the ingestion endpoints /v1/* and /sa.
 EVENTS_URL = os.environ.get("EVENTS_URL", "duckdb://")
-TOBLOOP_INGEST_RATE_LIMIT = float(os.environ.get("TOBLOOP_INGEST_RATE_LIMIT", 250_000))
+TOBLOOP_INGEST_RATE_LIMIT = _env_number("TOBLOOP_INGEST_RATE_LIMIT", 250_000, float)
 TOBLOOP_INGEST_LOADER = _env_flag("TOBLOOP_INGEST_LOADER", True)
 
 # E-mail (playbook e-mails, alerts): SMTP when TOBLOOP_EMAIL_HOST is set; otherwise every
@@ -186,7 +205,7 @@ TOBLOOP_INGEST_LOADER = _env_flag("TOBLOOP_INGEST_LOADER", True)
 EMAIL_HOST = os.environ.get("TOBLOOP_EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = int(os.environ.get("TOBLOOP_EMAIL_PORT", 587))
+    EMAIL_PORT = _env_number("TOBLOOP_EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("TOBLOOP_EMAIL_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("TOBLOOP_EMAIL_PASSWORD", "")
     EMAIL_USE_TLS = _env_flag("TOBLOOP_EMAIL_TLS", True)
