@@ -7,6 +7,7 @@ Every setting a deployment may change is an environment variable:
 - ``TOBLOOP_SECRET_KEY`` the Django secret key (a per-data-dir random key when unset)
 - ``TOBLOOP_DEBUG``      ``1`` for Django's debug mode
 - ``TOBLOOP_ALLOWED_HOSTS`` comma-separated host names (default: localhost only)
+- ``TOBLOOP_HTTPS``      ``1`` behind a TLS proxy: secure cookies, ``X-Forwarded-Proto`` trusted
 - ``EVENTS_URL``         the event store: ``duckdb://`` (default), ``chdb://`` or
                          ``clickhouse://USER:PASSWORD@HOST:8123/DATABASE``
 - ``TOBLOOP_INGEST_RATE_LIMIT`` events per second per write key and process (0: no limit)
@@ -108,6 +109,13 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("TOBLOOP_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+# Behind a TLS proxy: cookies only over HTTPS, and the proxy's X-Forwarded-Proto says whether
+# a request came in over HTTPS (the proxy must set it and drop any the client sent).
+HTTPS = _env_flag("TOBLOOP_HTTPS")
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from tobloop.config.settings import DATA_DIR, database_from_url
 
@@ -61,7 +62,7 @@ def test_sqlite_url_names_a_file(url, name):
 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "oracle://x", "db.sqlite3"])
 def test_unsupported_database_urls_fail_clearly(url):
-    with pytest.raises(ValueError, match="unsupported scheme"):
+    with pytest.raises(ImproperlyConfigured, match="unsupported scheme"):
         database_from_url(url)
 
 
@@ -99,6 +100,52 @@ def test_environment_variables_are_read(tmp_path: Path):
     assert got["SECRET_KEY"] == "s3cret"
     assert got["TOBLOOP_IMPORT_MAX_BYTES"] == 1024
     assert got["DATABASES"]["default"]["PORT"] == "5433"
+
+
+def test_behind_a_tls_proxy_cookies_are_secure(tmp_path: Path):
+    names = ["SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER"]
+    data = {"TOBLOOP_DATA_DIR": str(tmp_path / "data")}
+    got = _settings_in_a_fresh_process({**data, "TOBLOOP_HTTPS": "1"}, names)
+    assert got == {
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+    }
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tobloop.config.settings';"
+        "from django.conf import settings;"
+        "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
+        " settings.SECURE_PROXY_SSL_HEADER)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOBLOOP_", "DATABASE"))}
+    plain = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **data},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert plain.stdout.split() == ["False", "False", "None"]  # plain HTTP keeps working
+
+
+def test_number_settings_must_be_numbers(tmp_path: Path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOBLOOP_", "DATABASE"))}
+    r = subprocess.run(
+        [sys.executable, "-c", "import tobloop.config.settings"],
+        env={
+            **clean,
+            "TOBLOOP_DATA_DIR": str(tmp_path / "d"),
+            "TOBLOOP_EMAIL_HOST": "smtp",
+            "TOBLOOP_EMAIL_PORT": "submission",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert r.returncode != 0
+    assert "TOBLOOP_EMAIL_PORT must be a number, not 'submission'" in r.stderr
 
 
 def test_defaults_are_safe(tmp_path: Path):
