@@ -12,6 +12,7 @@ Every setting a deployment may change is an environment variable:
                          ``clickhouse://USER:PASSWORD@HOST:8123/DATABASE``
 - ``TOBLOOP_INGEST_RATE_LIMIT`` events per second per write key and process (0: no limit)
 - ``TOBLOOP_INGEST_LOADER`` ``0`` to keep web processes from loading spooled events
+- ``TOBLOOP_EVENTS_MEMORY_LIMIT`` DuckDB's memory per process (default: a quarter of the RAM)
 - ``TOBLOOP_EMAIL_HOST`` SMTP server for alert e-mails (with ``TOBLOOP_EMAIL_PORT``, ``_USER``,
                          ``_PASSWORD``, ``_TLS``, ``_FROM``); unset: e-mails are written as
                          files into the data directory's ``outbox/``
@@ -20,6 +21,7 @@ Every setting a deployment may change is an environment variable:
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,20 @@ def _env_number(name: str, default: float, kind: type[int] | type[float] = int) 
     if number < 0:
         raise ImproperlyConfigured(f"{name} must not be negative, not {value!r}")
     return number
+
+
+def _memory_limit(name: str) -> str:
+    """A memory size for DuckDB from the environment, else a quarter of physical memory."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            total = 4 << 30
+        return f"{max(1 << 10, total // 4 >> 20)}MB"
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.IGNORECASE):
+        raise ImproperlyConfigured(f"{name} must be a size such as 6GB or 512MB, not {value!r}")
+    return value
 
 
 def _secret_key() -> str:
@@ -207,6 +223,10 @@ LOGGING = {
 EVENTS_URL = os.environ.get("EVENTS_URL", "duckdb://")
 TOBLOOP_INGEST_RATE_LIMIT = _env_number("TOBLOOP_INGEST_RATE_LIMIT", 250_000, float)
 TOBLOOP_INGEST_LOADER = _env_flag("TOBLOOP_INGEST_LOADER", True)
+# DuckDB's memory limit in each process that reads or writes the embedded event store: a
+# quarter of the machine's memory (at least 1 GB) unless set, e.g. "6GB" or "512MB". Queries
+# at 100 M events need a few GB (docs/performance.md); each web worker may use this much.
+TOBLOOP_EVENTS_MEMORY_LIMIT = _memory_limit("TOBLOOP_EVENTS_MEMORY_LIMIT")
 
 # E-mail (playbook e-mails, alerts): SMTP when TOBLOOP_EMAIL_HOST is set; otherwise every
 # message is written as a file into DATA_DIR/outbox, so nothing leaves the machine by surprise.

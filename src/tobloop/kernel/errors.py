@@ -60,3 +60,12 @@ class NotAuthenticated(TobloopError):
 class PayloadTooLarge(TobloopError):
     code: str = "payload_too_large"
     status: int = 413
+
+
+@dataclass
+class OverCapacity(TobloopError):
+    """A valid request that needs more than the server is configured to give (memory): the
+    same request fits with narrower bounds or a larger limit."""
+
+    code: str = "over_capacity"
+    status: int = 503

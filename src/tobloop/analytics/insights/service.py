@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
+import duckdb
+
 from tobloop.accounts import facade as accounts
 from tobloop.analytics.insights.cache import cached
 from tobloop.analytics.insights.dialect import Dialect
@@ -47,6 +49,7 @@ from tobloop.analytics.insights.runners import (
     trends_result,
 )
 from tobloop.analytics.store import EventStore, event_store
+from tobloop.kernel.errors import OverCapacity
 from tobloop.platform.facade import Principal, require
 
 Q = TypeVar("Q", FunnelQuery, RetentionQuery, TrendsQuery, PathsQuery, ActiveQuery, DroppedQuery)
@@ -78,7 +81,14 @@ def store_engine(store: EventStore) -> Iterator[QueryEngine | None]:
 
     if isinstance(store, DuckDBStore):
         with store.reading() as con:
-            yield None if con is None else DuckDBEngine(con)
+            try:
+                yield None if con is None else DuckDBEngine(con)
+            except duckdb.OutOfMemoryException as exc:
+                limit = store.config["memory_limit"]
+                raise OverCapacity(
+                    f"the query needs more memory than the event store may use here ({limit},"
+                    " TOBLOOP_EVENTS_MEMORY_LIMIT): narrow its dates or raise the limit"
+                ) from exc
     elif isinstance(store, ClickHouseStore):
         store.ensure_schema()
         with store.adapter.session(write=False) as session:

@@ -164,3 +164,16 @@ def test_dropped_and_active_endpoints(client: Any, loaded: Any, api_key: Any) ->
     assert active.status_code == 200, active.content
     assert [(p["dau"], p["mau"]) for p in active.json()["series"]] == [(2, 2), (1, 2)]
     assert active.json()["stickiness"] == (1 + 0.5) / 2
+
+
+def test_a_query_over_the_memory_limit_is_refused_clearly(
+    client: Any, loaded: Any, api_key: Any, settings: Any
+) -> None:
+    """More than TOBLOOP_EVENTS_MEMORY_LIMIT allows: 503 naming the limit, not a 500."""
+    settings.TOBLOOP_EVENTS_MEMORY_LIMIT = "1MB"
+    body = {"start": "signup", "from": "2026-03-09", "to": "2026-03-10", "depth": 4}
+    response = post(client, api_key(loaded, "read"), "paths", body)
+    assert response.status_code == 503, response.content
+    error = response.json()["error"]
+    assert error["code"] == "over_capacity"
+    assert "1MB" in error["message"] and "TOBLOOP_EVENTS_MEMORY_LIMIT" in error["message"]
