@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -66,21 +67,25 @@ def test_unsupported_database_urls_fail_clearly(url):
         database_from_url(url)
 
 
+def _python(code: str, env: dict[str, str], *, check: bool = True) -> Any:
+    """``code`` run by a fresh interpreter whose environment has no tobloop setting but ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOBLOOP_", "DATABASE"))}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=60,
+    )
+
+
 def _settings_in_a_fresh_process(env: dict[str, str], names: list[str]) -> dict[str, object]:
     code = (
         "import json, tobloop.config.settings as s;"
         f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}, default=str))"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOBLOOP_", "DATABASE"))}
-    r = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(r.stdout)
+    return json.loads(_python(code, env).stdout)
 
 
 def test_environment_variables_are_read(tmp_path: Path):
@@ -117,33 +122,14 @@ def test_behind_a_tls_proxy_cookies_are_secure(tmp_path: Path):
         "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
         " settings.SECURE_PROXY_SSL_HEADER)"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOBLOOP_", "DATABASE"))}
-    plain = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, **data},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    plain = _python(code, data)
     assert plain.stdout.split() == ["False", "False", "None"]  # plain HTTP keeps working
 
 
 def test_number_settings_must_be_numbers(tmp_path: Path):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TOBLOOP_", "DATABASE"))}
-    r = subprocess.run(
-        [sys.executable, "-c", "import tobloop.config.settings"],
-        env={
-            **clean,
-            "TOBLOOP_DATA_DIR": str(tmp_path / "d"),
-            "TOBLOOP_EMAIL_HOST": "smtp",
-            "TOBLOOP_EMAIL_PORT": "submission",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    env = {"TOBLOOP_DATA_DIR": str(tmp_path / "d"), "TOBLOOP_EMAIL_HOST": "smtp"}
+    r = _python("import tobloop.config.settings", {**env, "TOBLOOP_EMAIL_PORT": "submission"},
+                check=False)  # fmt: skip
     assert r.returncode != 0
     assert "TOBLOOP_EMAIL_PORT must be a number, not 'submission'" in r.stderr
 
