@@ -3,6 +3,7 @@ and the oracle for funnels whose steps have distinct names (the only ones it fol
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -134,7 +135,7 @@ def test_column_fold_agrees_with_the_sql_fold_and_the_oracle(
         max_size=40,
     ),
     without_user=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 2)), max_size=4),
-    layout=st.sampled_from(["sorted", "runs", "threads", "shuffled"]),
+    layout=st.sampled_from(["sorted", "runs", "threads", "loads", "shuffled"]),
     first_attempt=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
@@ -148,10 +149,11 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
 ) -> None:
     # given the events of numbered users (number i + 1; number 0: no user) one per row, in
     # one sorted run, as a few sorted runs (loads, or row groups dealt to scanning threads:
-    # runs sharing the users at their edges) or shuffled, folded in several chunks (and,
-    # shuffled, partitioned by entity)
+    # runs sharing the users at their edges), as many loads (each cut run by run) or
+    # shuffled, folded in several chunks (and, shuffled, partitioned by entity)
     monkeypatch.setattr(funnel_fold, "PARALLEL_EVENTS", 0)
-    monkeypatch.setattr(funnel_fold, "MAX_RUNS", 3)
+    if layout == "shuffled":
+        monkeypatch.setattr(funnel_fold, "MAX_RUNS", 3)
     monkeypatch.setattr(funnel_fold, "PIECE_EVENTS", 4)
     q = FunnelQuery.model_validate(
         {
@@ -174,6 +176,11 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
         rows.sort()
         blocks = [rows[i : i + 3] for i in range(0, len(rows), 3)]
         rows = [r for b in blocks[::2] for r in b] + [r for b in blocks[1::2] for r in b]
+    elif layout == "loads":  # up to a dozen loads, each sorted by user and time
+        rng.shuffle(rows)
+        cuts = sorted(rng.integers(0, len(rows) + 1, size=int(rng.integers(3, 12))).tolist())
+        bounds = itertools.pairwise([0, *cuts, len(rows)])
+        rows = [r for lo, hi in bounds for r in sorted(rows[lo:hi])]
     else:
         rng.shuffle(rows)
     entity = np.array([r[0] for r in rows], dtype=np.uint32)
