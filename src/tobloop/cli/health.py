@@ -147,9 +147,14 @@ def daily(as_json: JsonOpt = False) -> None:
             f"{slug} {r.day}: {r.scored} scored — {r.red} red, {r.yellow} yellow, {r.green} green"
         )
     for slug, v in trained:
+        scores = (
+            f" — ROC AUC {num(v.roc_auc)}, PR AUC {num(v.pr_auc)}"
+            if v.roc_auc is not None or v.pr_auc is not None
+            else ""
+        )
         out_console.print(
-            f"{slug}: churn model retrained ({v.status}) — ROC AUC {num(v.roc_auc)}, "
-            f"PR AUC {num(v.pr_auc)}{f'; {v.reason}' if v.reason else ''}"
+            f"{slug}: churn model retrained ({v.status}){scores}"
+            f"{f'; {v.reason}' if v.reason else ''}"
         )
 
 
