@@ -139,10 +139,10 @@ def fold_keys(keys: Ints, *, q: FunnelQuery, timing: bool = False) -> Folded:
     The store inserts each load sorted by user number and time, and a DuckDB scan hands its
     row groups to a few threads, so the rows come as sorted runs: a few, or one per load when
     the store was filled by many loads (beyond ``MAX_RUNS`` they are first partitioned by
-    range of entities and sorted). The entities are folded in ranges of about ``PIECE_EVENTS`` events, small enough
-    to stay in the processor's cache: each range is cut out of every run and, when it came
-    from more than one, merged there (numpy's stable sort merges sorted runs), in the worker
-    threads.
+    range of entities and sorted). The entities are folded in ranges of about
+    ``PIECE_EVENTS`` events, small enough to stay in the processor's cache: each range is cut
+    out of every run and, when it came from more than one, merged there (numpy's stable sort
+    merges sorted runs), in the worker threads.
     """
     shift = key_shift(q)
     n = int(keys.max() >> shift) + 1 if len(keys) else 0
