@@ -9,6 +9,7 @@ from tobloop.analytics.contracts import (
     RejectedRow,
     StoredEvent,
 )
+from tobloop.analytics.ingest.spool import Backlog
 from tobloop.analytics.logic.aarrr import (
     AarrrBoard,
     AarrrConfig,
@@ -45,6 +46,7 @@ __all__ = [
     "AarrrConfig",
     "AccountActivity",
     "AccountUsage",
+    "Backlog",
     "CatalogEvent",
     "CatalogProperty",
     "EventCount",
@@ -72,4 +74,13 @@ __all__ = [
     "register_revenue_source",
     "register_seat_source",
     "save_aarrr_config",
+    "spool_backlog",
 ]
+
+
+def spool_backlog() -> Backlog:
+    """What the ingestion spool holds that the loader has not stored yet."""
+    from tobloop.analytics.ingest.app import spool_dir
+    from tobloop.analytics.ingest.spool import backlog
+
+    return backlog(spool_dir())

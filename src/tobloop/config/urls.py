@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from tobloop.config.api import api, error_body
+from tobloop.config.health import healthz
 
 
 @csrf_exempt  # a 404 for every method, not a CSRF refusal for unsafe ones
@@ -15,6 +16,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api_not_found),  # the API's root is no endpoint either
     path("api/v1/", api.urls),

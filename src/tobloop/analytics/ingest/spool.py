@@ -179,6 +179,30 @@ def ready_segments(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.ndjson"))
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in a spool directory for the loader: closed and open segments."""
+
+    segments: int
+    bytes: int
+    oldest_seconds: float  # since the oldest waiting segment was last written; 0 when none
+
+
+def backlog(directory: Path, now: float | None = None) -> Backlog:
+    """The spool's waiting segments, read from the directory alone (no lock is taken)."""
+    segments, size, oldest = 0, 0, None
+    for path in [*directory.glob("*.ndjson"), *directory.glob("*.open")]:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # loaded and deleted meanwhile
+            continue
+        segments += 1
+        size += stat.st_size
+        oldest = stat.st_mtime if oldest is None else min(oldest, stat.st_mtime)
+    age = 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
+    return Backlog(segments=segments, bytes=size, oldest_seconds=round(age, 1))
+
+
 def _adopt_orphan(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
