@@ -29,6 +29,7 @@ from tobloop.cli.runtime import (
     error_details,
     fail,
     out_console,
+    report_error,
     resolve_workspace,
     setup_django,
 )
@@ -352,10 +353,7 @@ def main() -> None:
         app()
     except ImproperlyConfigured as exc:  # a setting read at start-up: no traceback for it
         message = f"{exc} (a setting in the environment)"
-        if "--json" in sys.argv[1:]:
-            emit_json({"error": {"code": "bad_setting", "message": message, "details": []}})
-        else:
-            err_console.print(f"[bold red]error:[/] {message}")
+        report_error(message, as_json="--json" in sys.argv[1:], code="bad_setting")
         sys.exit(EXIT_FAILED)
 
 

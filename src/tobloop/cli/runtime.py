@@ -95,13 +95,20 @@ def fail(
     details: list[dict[str, Any]] | None = None,
     exit_code: int = EXIT_FAILED,
 ) -> NoReturn:
+    report_error(message, as_json=as_json, code=code, details=details)
+    raise typer.Exit(exit_code)
+
+
+def report_error(
+    message: str, *, as_json: bool, code: str, details: list[dict[str, Any]] | None = None
+) -> None:
+    """The error object on stdout with ``--json``, else ``error: …`` on stderr."""
     if as_json:
         emit_json({"error": {"code": code, "message": message, "details": details or []}})
     else:
         err_console.print(f"[bold red]error:[/] {message}")
         for d in details or []:
             err_console.print(f"  {'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}")
-    raise typer.Exit(exit_code)
 
 
 def resolve_workspace(slug: str | None, *, as_json: bool) -> str:
