@@ -126,6 +126,15 @@ def test_behind_a_tls_proxy_cookies_are_secure(tmp_path: Path):
     assert plain.stdout.split() == ["False", "False", "None"]  # plain HTTP keeps working
 
 
+def test_event_store_memory_is_a_quarter_of_the_machine_unless_set(tmp_path: Path):
+    data = {"TOBLOOP_DATA_DIR": str(tmp_path / "data")}
+    name = "TOBLOOP_EVENTS_MEMORY_LIMIT"
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    default = _settings_in_a_fresh_process(data, [name])[name]
+    assert default == f"{max(1024, physical // 4 >> 20)}MB"
+    assert _settings_in_a_fresh_process({**data, name: "512MB"}, [name])[name] == "512MB"
+
+
 def test_number_settings_must_be_numbers(tmp_path: Path):
     env = {"TOBLOOP_DATA_DIR": str(tmp_path / "d"), "TOBLOOP_EMAIL_HOST": "smtp"}
     r = _python("import tobloop.config.settings", {**env, "TOBLOOP_EMAIL_PORT": "submission"},
