@@ -276,7 +276,9 @@ def _probe(port: int, key: str, store: Any, workspace_id: int, stop_at: float) -
     return [max(delays, default=0.0), max(ack_delays, default=0.0), *delays]
 
 
-def http_ingestion(seconds: float, clients: int, work: Path, rate: float = 0.0) -> dict[str, Any]:
+def http_ingestion(
+    seconds: float, clients: int, work: Path, rate: float = 0.0, server_log: Path | None = None
+) -> dict[str, Any]:
     from tobloop.analytics.store.base import EventFilter
     from tobloop.analytics.store.duckdb_store import DuckDBStore
 
@@ -289,11 +291,14 @@ def http_ingestion(seconds: float, clients: int, work: Path, rate: float = 0.0) 
         ).stdout.splitlines()[-1]
     )
     port = free_port()
+    log = server_log.open("wb") if server_log else subprocess.DEVNULL
+    if server_log:
+        env["TOBLOOP_LOG_LEVEL"] = "INFO"
     server = subprocess.Popen(
         [PYTHON, "-m", "tobloop.cli.app", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         start_new_session=True,
     )
     try:
@@ -341,6 +346,8 @@ def http_ingestion(seconds: float, clients: int, work: Path, rate: float = 0.0) 
         return result
     finally:
         stop(server)
+        if not isinstance(log, int):
+            log.close()
 
 
 # -- 2. floors ------------------------------------------------------------------------------
@@ -521,13 +528,20 @@ def main() -> None:
         "--skip-floors", action="store_true", help="HTTP ingestion without its floors"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--server-log",
+        type=Path,
+        help="HTTP: write the server's log here, at INFO (the loader logs every load)",
+    )
     args = parser.parse_args()
     out: dict[str, Any] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="tobloop-bench-") as tmp:
         work = Path(tmp)
         (work / "floor").mkdir()
         if not args.skip_http:
-            out["http"] = http_ingestion(args.seconds, args.clients, work, args.rate)
+            out["http"] = http_ingestion(
+                args.seconds, args.clients, work, args.rate, args.server_log
+            )
             _show("HTTP ingestion (real server, durable, loader draining)", out["http"])
         if not args.skip_http and not args.skip_floors:
             out["http_ceiling"] = http_ceiling(args.ceiling_seconds, args.clients, work)

@@ -103,6 +103,7 @@ def test_help_lists_commands(data_dir: Path) -> None:
         ("TOBLOOP_INGEST_RATE_LIMIT", "fast", "TOBLOOP_INGEST_RATE_LIMIT must be a number"),
         ("TOBLOOP_IMPORT_MAX_BYTES", "-1", "TOBLOOP_IMPORT_MAX_BYTES must not be negative"),
         ("TOBLOOP_EVENTS_MEMORY_LIMIT", "lots", "TOBLOOP_EVENTS_MEMORY_LIMIT must be a size"),
+        ("TOBLOOP_WEB_NICE", "20", "TOBLOOP_WEB_NICE must be from 0 to 19"),
     ],
 )
 def test_a_bad_setting_is_an_error_naming_it(

@@ -9,6 +9,7 @@ from tobloop.analytics.contracts import (
     RejectedRow,
     StoredEvent,
 )
+from tobloop.analytics.ingest import loader_process
 from tobloop.analytics.ingest.spool import Backlog
 from tobloop.analytics.logic.aarrr import (
     AarrrBoard,
@@ -70,6 +71,7 @@ __all__ = [
     "import_events",
     "live_events",
     "load_pending_events",
+    "loader_process",
     "open_store",
     "register_revenue_source",
     "register_seat_source",

@@ -12,6 +12,8 @@ Every setting a deployment may change is an environment variable:
                          ``clickhouse://USER:PASSWORD@HOST:8123/DATABASE``
 - ``TOBLOOP_INGEST_RATE_LIMIT`` events per second per write key and process (0: no limit)
 - ``TOBLOOP_INGEST_LOADER`` ``0`` to keep web processes from loading spooled events
+- ``TOBLOOP_WEB_NICE``   how much lower than the loader's the web workers' CPU priority is
+                         under ``tobloop serve`` (``nice``, 0–19; default 5; 0: equal)
 - ``TOBLOOP_EVENTS_MEMORY_LIMIT`` DuckDB's memory per process (default: a quarter of the RAM)
 - ``TOBLOOP_EMAIL_HOST`` SMTP server for alert e-mails (with ``TOBLOOP_EMAIL_PORT``, ``_USER``,
                          ``_PASSWORD``, ``_TLS``, ``_FROM``); unset: e-mails are written as
@@ -223,6 +225,12 @@ LOGGING = {
 EVENTS_URL = os.environ.get("EVENTS_URL", "duckdb://")
 TOBLOOP_INGEST_RATE_LIMIT = _env_number("TOBLOOP_INGEST_RATE_LIMIT", 250_000, float)
 TOBLOOP_INGEST_LOADER = _env_flag("TOBLOOP_INGEST_LOADER", True)
+# Under `tobloop serve` the loader runs in its own process and the web workers this much lower
+# in CPU priority (nice), so that at saturation acknowledged events still become queryable
+# promptly and requests slow down instead (docs/decisions/0014).
+TOBLOOP_WEB_NICE = _env_number("TOBLOOP_WEB_NICE", 5)
+if TOBLOOP_WEB_NICE > 19:
+    raise ImproperlyConfigured(f"TOBLOOP_WEB_NICE must be from 0 to 19, not {TOBLOOP_WEB_NICE}")
 # DuckDB's memory limit in each process that reads or writes the embedded event store: a
 # quarter of the machine's memory (at least 1 GB) unless set, e.g. "6GB" or "512MB". Queries
 # at 100 M events need a few GB (docs/performance.md); each web worker may use this much.

@@ -90,8 +90,19 @@ class Loader:
                 return total
             if total.rows and gap:
                 self._stop.wait(gap)
+            started = time.monotonic()
+            waited = _age_of_oldest(batch)
             lines = sum(_complete_lines(p) for p in batch)
             result = self.store.load(batch, self.on_profiles)
+            log.info(
+                "loaded %d events (%d new) from %d segments in %.2f s; the oldest was ready "
+                "%.2f s before",
+                result.rows,
+                result.stored,
+                len(batch),
+                time.monotonic() - started,
+                waited,
+            )
             if result.rows < lines:  # a record the engine could not read: keep the evidence
                 log.error("%d of %d spooled records unreadable", lines - result.rows, lines)
                 keep = self.spool_dir / "unreadable"
@@ -175,6 +186,17 @@ def _complete_lines(path: Path) -> int:
     except FileNotFoundError:
         return 0
     return lines
+
+
+def _age_of_oldest(paths: list[Path]) -> float:
+    """Seconds since the oldest of ``paths`` was last written (0 when none is left)."""
+    times = []
+    for path in paths:
+        try:
+            times.append(path.stat().st_mtime)
+        except FileNotFoundError:
+            continue
+    return max(0.0, time.time() - min(times)) if times else 0.0
 
 
 def _next_batch(paths: list[Path]) -> list[Path]:
