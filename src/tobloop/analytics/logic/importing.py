@@ -37,6 +37,7 @@ from tobloop.analytics.ingest import segment
 from tobloop.analytics.store import event_store
 from tobloop.analytics.store.base import EventStore, ProfileHook
 from tobloop.analytics.store.duckdb_store import DuckDBStore
+from tobloop.analytics.store.schema import duckdb_dedupe_key
 from tobloop.kernel.errors import InvalidInput
 from tobloop.platform.facade import Principal, require
 
@@ -93,20 +94,7 @@ def _text_ok(col: str) -> str:
     return f"({col} IS NULL OR NOT regexp_matches({col}, '{_NOT_STRING}'))"
 
 
-def _byte_swapped(col: str) -> str:
-    """A UBIGINT with its eight bytes in reverse order."""
-    return (
-        "("
-        + " | ".join(f"((({col} >> {8 * i}) & 255::UBIGINT) << {8 * (7 - i)})" for i in range(8))
-        + ")"
-    )
-
-
-# schema.DUCKDB_DEDUPE_KEY (the first 8 bytes of md5("workspace:messageId") read big-endian),
-# computed without the hex text: md5_number reads the digest little-endian, so its low 64 bits
-# are those bytes in reverse order (0.3 → 0.2 CPU-s per million keys).
-_MD5_LOW = "(md5_number($workspace::VARCHAR || ':' || messageId) & 18446744073709551615::UHUGEINT)"
-DEDUPE_KEY = _byte_swapped("md5_low")
+DEDUPE_KEY = duckdb_dedupe_key("$workspace", "messageId")
 
 
 def _obj_ok(col: str) -> str:
@@ -124,7 +112,6 @@ WITH src AS (
            coalesce(timestamp, originalTimestamp) AS ts_text,
            epoch_ms(TRY_CAST(coalesce(timestamp, originalTimestamp) AS TIMESTAMPTZ)) AS ts,
            json_extract(context, '$.groupId') AS gid,
-           {_MD5_LOW}::UBIGINT AS md5_low,
            CASE WHEN type = 'identify' AND (traits IS NULL
                                             OR regexp_matches(traits::VARCHAR, '^\\{{\\s*\\}}$'))
                 THEN json_extract(context, '$.traits') ELSE traits END AS tr

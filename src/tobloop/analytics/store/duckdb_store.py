@@ -320,10 +320,12 @@ FROM fresh GROUP BY ALL
 # up to three example values (a JSON array of JSON texts) taken from the first rows of the
 # load: extracting them all is the slow part. Rows with the same keys are counted together
 # before the keys are unnested (most events of a name share their keys: a third of the cost);
-# json_keys gives no keys for anything but an object.
+# json_keys gives no keys for anything but an object. ``docs`` is not materialized: the shapes
+# read the load once, the examples only its first rows (a copy of every document cost as much
+# as the counting).
 CATALOG_PROPERTIES = """
 INSERT INTO catalog_properties
-WITH docs AS (
+WITH docs AS NOT MATERIALIZED (
     SELECT workspace_id, type, coalesce(event, '') AS event, timestamp,
            CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END AS doc
     FROM fresh),

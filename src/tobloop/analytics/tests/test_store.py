@@ -418,3 +418,25 @@ def test_the_catalog_counts_each_property_over_events_of_different_shapes(
         ("b", 2, start, start + minute),
         ("c", 1, start + 4 * minute, start + 4 * minute),
     ]
+
+
+def test_the_duckdb_dedupe_key_is_the_first_8_bytes_of_the_md5_big_endian() -> None:
+    """schema.duckdb_dedupe_key computes the key without the hex text; it must stay the key
+    stored so far: the digest's first 16 hex digits read as an unsigned 64-bit number."""
+    import hashlib
+
+    import duckdb
+
+    from tobloop.analytics.store.schema import DUCKDB_DEDUPE_KEY
+
+    ids = ["m-1", "", "ü-ключ-键", "x" * 255, "0", "h:" + "f" * 32]
+    rows = [(ws, m) for ws in (1, 42, 9_007_199_254_740_993) for m in ids]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (workspace_id BIGINT, message_id VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    got = con.execute(
+        f"SELECT workspace_id, message_id, {DUCKDB_DEDUPE_KEY} FROM t ORDER BY ALL"
+    ).fetchall()
+    for ws, message_id, key in got:
+        digest = hashlib.md5(f"{ws}:{message_id}".encode()).hexdigest()
+        assert key == int(digest[:16], 16), (ws, message_id)
