@@ -120,13 +120,36 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def batch_body(prefix: str, seq: int) -> bytes:
+# EVENT with its messageId number left as ``%d`` (filled per batch, see templated_body).
+EVENT_TEMPLATE = EVENT.replace('"%s-%d"', '"%s-%%d"')
+
+
+def batch_template(prefix: str, seq: int) -> str:
+    """Batch ``seq`` with a ``%d`` for each messageId number (``message_numbers(seq)``)."""
     events = ",".join(
-        EVENT
-        % (i % 5000, i % 500, i % 700, (i // 60) % 60, i % 60, i % 1000, prefix, seq * BATCH + i)
+        EVENT_TEMPLATE % (i % 5000, i % 500, i % 700, (i // 60) % 60, i % 60, i % 1000, prefix)
         for i in range(seq * BATCH, seq * BATCH + BATCH)
     )
-    return ('{"batch":[' + events + '],"sentAt":"2026-11-20T12:00:00.000+00:00"}').encode()
+    return '{"batch":[' + events + '],"sentAt":"2026-11-20T12:00:00.000+00:00"}'
+
+
+def message_numbers(seq: int) -> tuple[int, ...]:
+    return tuple(range(2 * seq * BATCH, 2 * seq * BATCH + BATCH))
+
+
+def batch_body(prefix: str, seq: int) -> bytes:
+    return (batch_template(prefix, seq) % message_numbers(seq)).encode()
+
+
+# The load generator cycles through this many batch templates (users repeat every 50 batches,
+# accounts every 7: the same users and accounts as batch_body; the times repeat sooner) and
+# formats only the messageIds per batch. Its CPU comes from the same two cores as the
+# server's: 0.25 instead of 1.2 µs per event.
+TEMPLATES = 350
+
+
+def templated_body(templates: list[str], seq: int) -> bytes:
+    return (templates[seq % TEMPLATES] % message_numbers(seq)).encode()
 
 
 # -- load generator -------------------------------------------------------------------------
@@ -143,12 +166,13 @@ def _client(
         "POST /v1/batch HTTP/1.1\r\nHost: bench\r\nAuthorization: Basic {auth}\r\n"
         "Content-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
     )
+    templates = [batch_template(prefix, k) for k in range(TEMPLATES)]
     seq, acked, latencies, failed = 0, 0, [], 0
     late: list[float] = []  # paced: how long after it was due each batch was sent
     buf = b""
     due = time.perf_counter()
     while time.monotonic() < deadline:
-        body = batch_body(prefix, seq)
+        body = templated_body(templates, seq)
         seq += 1
         if interval:
             due += interval
