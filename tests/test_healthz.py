@@ -18,7 +18,7 @@ def test_healthy_server_shows_the_spool_backlog(client: Any, settings: Any, tmp_
     assert client.get("/healthz").json() == {
         "status": "ok",
         "database": "ok",
-        "spool": {"segments": 0, "bytes": 0, "oldest_seconds": 0.0},
+        "spool": {"segments": 0, "bytes": 0, "oldest_seconds": 0.0, "loader": "none"},
     }
     # given two segments waiting for the loader, the older written a minute ago
     spool = tmp_path / "spool"
@@ -32,6 +32,23 @@ def test_healthy_server_shows_the_spool_backlog(client: Any, settings: Any, tmp_
     waiting = response.json()["spool"]
     assert (waiting["segments"], waiting["bytes"]) == (2, 36)
     assert 59 <= waiting["oldest_seconds"] <= 70
+
+
+def test_shows_whether_a_loader_is_running(client: Any, settings: Any, tmp_path: Path) -> None:
+    from tobloop.analytics.ingest.loader import Loader
+    from tobloop.analytics.store import event_store
+
+    settings.DATA_DIR = tmp_path
+    loader = Loader(tmp_path / "spool", event_store())
+    assert loader.try_become_loader()
+    try:
+        assert client.get("/healthz").json()["spool"]["loader"] == "running"
+        assert loader.try_become_loader()  # the probe took nothing from the role
+    finally:
+        loader.release()
+    assert client.get("/healthz").json()["spool"]["loader"] == "none"
+    # the role is free again for a loader
+    assert Loader(tmp_path / "spool", event_store()).try_become_loader()
 
 
 def test_unreachable_database_answers_503(

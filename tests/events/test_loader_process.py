@@ -80,6 +80,7 @@ def test_the_loader_runs_in_its_own_process_ahead_of_the_web_workers(tmp_path: P
         assert all(processes[w][1] == min(19, started_at + 5) for w in workers)
         lock = server.data_dir / "spool" / "loader.lock"
         assert _lock_holder(lock) == loader
+        assert server.request("GET", "/healthz")[1]["spool"]["loader"] == "running"
 
         _send(server, "first")
         server.wait_for_count(1, timeout=10)
@@ -89,6 +90,7 @@ def test_the_loader_runs_in_its_own_process_ahead_of_the_web_workers(tmp_path: P
         _send(server, "second")
         server.wait_for_count(2, timeout=15)
         assert _lock_holder(lock) in workers
+        assert server.request("GET", "/healthz")[1]["spool"]["loader"] == "running"
     finally:
         server.stop()
     _wait(lambda: not _group(group), timeout=20)

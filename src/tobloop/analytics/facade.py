@@ -72,12 +72,21 @@ __all__ = [
     "live_events",
     "load_pending_events",
     "loader_process",
+    "loader_running",
     "open_store",
     "register_revenue_source",
     "register_seat_source",
     "save_aarrr_config",
     "spool_backlog",
 ]
+
+
+def loader_running() -> bool:
+    """Whether a process holds the event loader's role (it loads the spool)."""
+    from tobloop.analytics.ingest.app import spool_dir
+    from tobloop.analytics.ingest.loader import loader_running as holds_role
+
+    return holds_role(spool_dir())
 
 
 def spool_backlog() -> Backlog:

@@ -2,7 +2,8 @@
 
 200 while the application database answers, 503 when it does not. The body also shows the
 ingestion spool's backlog (segments acknowledged but not yet in the event store, and how long
-the oldest has waited), which a monitor can alert on; no workspace's data is in it.
+the oldest has waited) and whether a loader is running, which a monitor can alert on; no
+workspace's data is in it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from tobloop.analytics.facade import spool_backlog
+from tobloop.analytics.facade import loader_running, spool_backlog
 
 
 @csrf_exempt  # other methods answer 405, not a CSRF refusal
@@ -34,6 +35,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
                 "segments": waiting.segments,
                 "bytes": waiting.bytes,
                 "oldest_seconds": waiting.oldest_seconds,
+                "loader": "running" if loader_running() else "none",
             },
         },
         status=200 if healthy else 503,

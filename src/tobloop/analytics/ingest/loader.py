@@ -188,6 +188,25 @@ def _complete_lines(path: Path) -> int:
     return lines
 
 
+def loader_running(spool_dir: Path) -> bool:
+    """Whether a process holds the loader role (``spool/loader.lock``), for monitors.
+
+    Tried with a shared, non-blocking lock released at once: a loader that tries to take the
+    role at that very moment tries again 2 s later.
+    """
+    try:
+        fd = os.open(spool_dir / "loader.lock", os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also releases a lock taken here
+    return False
+
+
 def _age_of_oldest(paths: list[Path]) -> float:
     """Seconds since the oldest of ``paths`` was last written (0 when none is left)."""
     times = []
