@@ -104,6 +104,7 @@ def test_help_lists_commands(data_dir: Path) -> None:
         ("TOBLOOP_IMPORT_MAX_BYTES", "-1", "TOBLOOP_IMPORT_MAX_BYTES must not be negative"),
         ("TOBLOOP_EVENTS_MEMORY_LIMIT", "lots", "TOBLOOP_EVENTS_MEMORY_LIMIT must be a size"),
         ("TOBLOOP_WEB_NICE", "20", "TOBLOOP_WEB_NICE must be from 0 to 19"),
+        ("TOBLOOP_LOADER_THREADS", "0", "TOBLOOP_LOADER_THREADS must be at least 1"),
     ],
 )
 def test_a_bad_setting_is_an_error_naming_it(
