@@ -7,8 +7,7 @@ the loader takes the loader lock before the web workers start (their loader thre
 the fallback: one of them takes the role within seconds if this process dies), and the
 server lowers the web workers' priority (``TOBLOOP_WEB_NICE``), so that draining the spool
 goes before accepting more (docs/decisions/0014). Its DuckDB runs ``TOBLOOP_LOADER_THREADS``
-threads (half the cores): on two cores one thread, which costs less CPU per event than two
-and, ahead of the workers, keeps up.
+threads (2).
 
 ``python -m tobloop.analytics.ingest.loader_process`` prints ``ready`` once it holds the
 lock (or ``idle`` when loading is off or another process holds the lock), then loads until
