@@ -19,7 +19,6 @@ Re-importing a file stores nothing twice (events are deduplicated by ``messageId
 
 from __future__ import annotations
 
-import mmap
 import os
 import re
 import tempfile
@@ -502,14 +501,28 @@ def csv_message(plan: list[tuple[str, str]], cells: list[str]) -> dict[str, Any]
     return msg
 
 
+# Whether a part holds identify or group calls: DuckDB's JSON reader reads only ``type``, on
+# both cores, and stops at the first (0.1 s per million events; scanning the bytes in Python
+# took 0.25–0.45 s, most of it faulting the part's pages in).
+PROFILE_CALLS = """
+SELECT 1 FROM read_ndjson($path, columns={'type': 'VARCHAR'}, format='newline_delimited',
+                          records=true, maximum_object_size=1048576)
+WHERE type IN ('identify', 'group') LIMIT 1
+"""
+
+
 def _may_have_profile_calls(path: Path) -> bool:
-    """Whether the file may hold identify or group calls (its bytes name them). Only a hint:
-    the direct insert refuses such a call however it is spelled."""
-    with path.open("rb") as f:
-        if os.fstat(f.fileno()).st_size == 0:
-            return False
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return data.find(b'"identify"') >= 0 or data.find(b'"group"') >= 0
+    """Whether the part may hold identify or group calls (a part the reader refuses may).
+    Only a hint: the direct insert refuses such a call however it is spelled."""
+    if path.stat().st_size == 0:
+        return False
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        return con.execute(PROFILE_CALLS, {"path": str(path)}).fetchone() is not None
+    except duckdb.Error:
+        return True
+    finally:
+        con.close()
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:

@@ -384,7 +384,7 @@ def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
                 {**tracks[0], "messageId": "r-1", "timestamp": "2026-04-02"},
             ],
         ),
-        # a group call whose type the byte scan cannot see
+        # a group call with an escaped type: the JSON reader sees it
         "escaped": write_bytes(
             tmp_path / "escaped.ndjson",
             b'{"type": "\\u0067roup", "userId": "u4", "groupId": "acct-4", '
@@ -392,8 +392,16 @@ def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
             b'{"type": "track", "event": "Late", "userId": "u4", '
             b'"messageId": "e-2", "timestamp": "2026-05-02"}\n',
         ),
+        # a line that fails a check (an event of blanks): the statement refuses the part
+        "blank": write_bytes(
+            tmp_path / "blank.ndjson",
+            b'{"type": "track", "event": "  ", "userId": "u5", '
+            b'"messageId": "b-1", "timestamp": "2026-06-01"}\n'
+            b'{"type": "track", "event": "Fine", "userId": "u5", '
+            b'"messageId": "b-2", "timestamp": "2026-06-02"}\n',
+        ),
     }
-    order = ["links", "tracks", "tracks", "repeat", "escaped"]
+    order = ["links", "tracks", "tracks", "repeat", "escaped", "blank"]
 
     direct_results: list[bool] = []
     original = DuckDBStore.insert_import
@@ -406,8 +414,8 @@ def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
     monkeypatch.setattr(DuckDBStore, "insert_import", spy)
     fast = DuckDBStore(tmp_path / "fast.duckdb")
     fast_reports = [import_events(principal, files[n], store=fast) for n in order]
-    # links: not tried (group calls); tracks: direct; tracks again: duplicates, staged;
-    # repeat: staged; escaped: refused by the statement, staged
+    # links and escaped: not tried (group calls); tracks: direct; tracks again: duplicates,
+    # staged; repeat: staged; blank: refused by the statement, then line by line
     assert direct_results == [True, False, False, False]
 
     monkeypatch.setattr(DuckDBStore, "insert_import", lambda self, sql, params: None)
@@ -426,8 +434,10 @@ def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
             (5, 0, 5),
             (2, 1, 1),
             (2, 2, 0),
+            (2, 1, 0),
         ]
     )
+    assert [[r.row for r in x.rejected] for x in (fast_reports[-1], slow_reports[-1])] == [[1]] * 2
     assert stored(fast, principal.workspace_id) == stored(slow, principal.workspace_id)
     events = {e["message_id"]: e for e in stored(fast, principal.workspace_id)}
     assert [events[f"t-{i}"]["account_id"] for i in range(5)] == [
