@@ -72,6 +72,7 @@ def _wait_for_first_line(proc: subprocess.Popen[str], timeout: float) -> str | N
 
 
 def main() -> None:
+    parent = os.getppid()  # before the slow set-up: a server gone meanwhile is noticed
     # The server migrated the database before starting this process.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tobloop.config.settings")
     import django
@@ -101,7 +102,6 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
-    parent = os.getppid()
     loader.start()
     while not done.wait(1.0):
         if os.getppid() != parent:  # the server is gone: so is its loader
