@@ -11,7 +11,8 @@ Every setting a deployment may change is an environment variable:
 - ``EVENTS_URL``         the event store: ``duckdb://`` (default), ``chdb://`` or
                          ``clickhouse://USER:PASSWORD@HOST:8123/DATABASE``
 - ``TOBLOOP_INGEST_RATE_LIMIT`` events per second per write key and process (0: no limit)
-- ``TOBLOOP_INGEST_LOADER`` ``0`` to keep web processes from loading spooled events
+- ``TOBLOOP_INGEST_LOADER`` ``0`` to keep the server (its loader process and web processes)
+                         from loading spooled events
 - ``TOBLOOP_WEB_NICE``   how much lower than the loader's the web workers' CPU priority is
                          under ``tobloop serve`` (``nice``, 0–19; default 5; 0: equal)
 - ``TOBLOOP_LOADER_THREADS`` DuckDB threads of ``tobloop serve``'s loader process (2)
@@ -239,7 +240,8 @@ if TOBLOOP_LOADER_THREADS < 1:
     raise ImproperlyConfigured("TOBLOOP_LOADER_THREADS must be at least 1, not 0")
 # DuckDB's memory limit in each process that reads or writes the embedded event store: a
 # quarter of the machine's memory (at least 1 GB) unless set, e.g. "6GB" or "512MB". Queries
-# at 100 M events need a few GB (docs/performance.md); each web worker may use this much.
+# at 100 M events need a few GB (docs/performance.md); each web worker and the loader process
+# may use this much.
 TOBLOOP_EVENTS_MEMORY_LIMIT = _memory_limit("TOBLOOP_EVENTS_MEMORY_LIMIT")
 
 # E-mail (playbook e-mails, alerts): SMTP when TOBLOOP_EMAIL_HOST is set; otherwise every

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from tobloop.analytics.contracts import LoadResult
-from tobloop.analytics.ingest.spool import ready_segments
+from tobloop.analytics.ingest.spool import measure, ready_segments
 from tobloop.analytics.store.base import EventStore, ProfileHook
 
 log = logging.getLogger(__name__)
@@ -119,15 +119,8 @@ class Loader:
 
     def due(self, ready: list[Path], now: float | None = None) -> bool:
         """Whether the background loader should load ``ready`` now (see MIN_BYTES_PER_LOAD)."""
-        size, oldest = 0, float("inf")
-        for path in ready:
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                continue
-            size += stat.st_size
-            oldest = min(oldest, stat.st_mtime)
-        if oldest == float("inf"):
+        _, size, oldest = measure(ready)
+        if oldest is None:
             return False
         return (
             size >= self.min_bytes or (time.time() if now is None else now) - oldest >= self.delay
@@ -209,13 +202,8 @@ def loader_running(spool_dir: Path) -> bool:
 
 def _age_of_oldest(paths: list[Path]) -> float:
     """Seconds since the oldest of ``paths`` was last written (0 when none is left)."""
-    times = []
-    for path in paths:
-        try:
-            times.append(path.stat().st_mtime)
-        except FileNotFoundError:
-            continue
-    return max(0.0, time.time() - min(times)) if times else 0.0
+    oldest = measure(paths)[2]
+    return 0.0 if oldest is None else max(0.0, time.time() - oldest)
 
 
 def _next_batch(paths: list[Path]) -> list[Path]:

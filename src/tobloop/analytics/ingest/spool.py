@@ -188,10 +188,10 @@ class Backlog:
     oldest_seconds: float  # since the oldest waiting segment was last written; 0 when none
 
 
-def backlog(directory: Path, now: float | None = None) -> Backlog:
-    """The spool's waiting segments, read from the directory alone (no lock is taken)."""
+def measure(paths: list[Path]) -> tuple[int, int, float | None]:
+    """(segments, bytes, mtime of the oldest) of those of ``paths`` still there."""
     segments, size, oldest = 0, 0, None
-    for path in [*directory.glob("*.ndjson"), *directory.glob("*.open")]:
+    for path in paths:
         try:
             stat = path.stat()
         except FileNotFoundError:  # loaded and deleted meanwhile
@@ -199,6 +199,12 @@ def backlog(directory: Path, now: float | None = None) -> Backlog:
         segments += 1
         size += stat.st_size
         oldest = stat.st_mtime if oldest is None else min(oldest, stat.st_mtime)
+    return segments, size, oldest
+
+
+def backlog(directory: Path, now: float | None = None) -> Backlog:
+    """The spool's waiting segments, read from the directory alone (no lock is taken)."""
+    segments, size, oldest = measure([*directory.glob("*.ndjson"), *directory.glob("*.open")])
     age = 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
     return Backlog(segments=segments, bytes=size, oldest_seconds=round(age, 1))
 

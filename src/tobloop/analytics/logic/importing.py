@@ -502,8 +502,8 @@ def csv_message(plan: list[tuple[str, str]], cells: list[str]) -> dict[str, Any]
 
 
 # Whether a part holds identify or group calls: DuckDB's JSON reader reads only ``type``, on
-# both cores, and stops at the first (0.1 s per million events; scanning the bytes in Python
-# took 0.25–0.45 s, most of it faulting the part's pages in).
+# both cores, and stops at the first (0.22 s per million events without one; scanning the bytes
+# in Python took 0.25–0.45 s, most of it faulting the part's pages in).
 PROFILE_CALLS = """
 SELECT 1 FROM read_ndjson($path, columns={'type': 'VARCHAR'}, format='newline_delimited',
                           records=true, maximum_object_size=1048576)
