@@ -6,10 +6,10 @@ required and taken as is). Two paths store the same events:
 - **bulk**: the file is taken in parts of about BULK_BYTES (cut at line ends, copied by the
   kernel); DuckDB reads a part with its own JSON reader and checks every line in SQL; when
   every line passes (and every line has a ``messageId``), the part is loaded in one
-  transaction, without Python touching each line. On DuckDB a part that names no identify
-  or group call is first tried straight into the events table, without a staging table
-  (``DuckDBStore.insert_import``); it falls back to the staged load when a line needs more
-  (a profile call, a duplicate, a failed check);
+  transaction, without Python touching each line. On DuckDB a part is first tried straight
+  into the events table, without a staging table (``DuckDBStore.insert_import``); the
+  statement stops at the first line that needs more (an identify or group call, a failed
+  check) and the part falls back to the staged load, as it does when a key is a duplicate;
 - **line by line**: otherwise (a line fails a check, or the JSON reader refuses one) the part
   is read in Python, each invalid line reported with its line number in the file, field,
   value and reason, and the valid ones loaded.
@@ -327,10 +327,9 @@ class _Importer:
 
         try:
             if isinstance(self.store, DuckDBStore):
-                if not _may_have_profile_calls(path):
-                    direct = self.store.insert_import(BULK_SELECT, params)
-                    if direct is not None:
-                        return _Outcome(rows=direct.rows, stored=direct.stored)
+                direct = self.store.insert_import(BULK_SELECT, params)
+                if direct is not None:
+                    return _Outcome(rows=direct.rows, stored=direct.stored)
                 result = self.store.load_select(BULK_STAGE, params, self.on_profiles, accept)
                 if result is None:
                     return None
@@ -499,30 +498,6 @@ def csv_message(plan: list[tuple[str, str]], cells: list[str]) -> dict[str, Any]
         if values:
             msg[where] = values
     return msg
-
-
-# Whether a part holds identify or group calls: DuckDB's JSON reader reads only ``type``, on
-# both cores, and stops at the first (0.22 s per million events without one; scanning the bytes
-# in Python took 0.25–0.45 s, most of it faulting the part's pages in).
-PROFILE_CALLS = """
-SELECT 1 FROM read_ndjson($path, columns={'type': 'VARCHAR'}, format='newline_delimited',
-                          records=true, maximum_object_size=1048576)
-WHERE type IN ('identify', 'group') LIMIT 1
-"""
-
-
-def _may_have_profile_calls(path: Path) -> bool:
-    """Whether the part may hold identify or group calls (a part the reader refuses may).
-    Only a hint: the direct insert refuses such a call however it is spelled."""
-    if path.stat().st_size == 0:
-        return False
-    con = duckdb.connect(config={"threads": 2})
-    try:
-        return con.execute(PROFILE_CALLS, {"path": str(path)}).fetchone() is not None
-    except duckdb.Error:
-        return True
-    finally:
-        con.close()
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:

@@ -226,14 +226,21 @@ ORDER BY f.workspace_id, coalesce(n.number, 0), f.timestamp
 
 # A bulk import part that needs nothing but the insert (DuckDBStore.insert_import): inserted
 # straight from the caller's SELECT, without a staging table. A row that would need more (a
-# failed check, an identify or group call: profiles and account links) stops the statement.
+# failed check, an identify or group call: profiles and account links) stops the statement as
+# the reader reaches it (the check is inside ``f``, before the part is held in memory), so a
+# part whose first such row comes early costs almost nothing before the staged load.
 # Its user numbers are given in the statement, as LOAD_NUMBERS does (the part is read once,
 # into memory: ``f``; reading it twice costs more): known ones from user_numbers, new ones after
 # ``$top``, the workspace's last number; IMPORT_NUMBERS then records the new ones from the
 # inserted rows, in the same transaction (rolled back with them).
 INSERT_IMPORT = """
 INSERT INTO events
-WITH f AS MATERIALIZED ({select}),
+WITH f AS MATERIALIZED (
+    SELECT * FROM ({select}) AS s
+    WHERE CASE WHEN s.line_ok AND s.type NOT IN ('group', 'identify')
+                    AND s.workspace_id = $workspace AND s.received_at = $received
+                    AND s.source = 'import'
+               THEN true ELSE error('this part needs a staged load') END),
 ids AS MATERIALIZED (
     SELECT i.distinct_id, u.number
     FROM (SELECT DISTINCT distinct_id FROM f WHERE distinct_id <> '') AS i
@@ -255,10 +262,6 @@ LEFT JOIN (
     GROUP BY workspace_id, distinct_id) AS u
   ON u.workspace_id = f.workspace_id AND u.distinct_id = f.distinct_id
 LEFT JOIN numbers AS n ON n.distinct_id = f.distinct_id
-WHERE CASE WHEN f.line_ok AND f.type NOT IN ('group', 'identify')
-                AND f.workspace_id = $workspace AND f.received_at = $received
-                AND f.source = 'import'
-           THEN true ELSE error('this part needs a staged load') END
 ORDER BY f.workspace_id, coalesce(n.number, 0), f.timestamp
 """
 # The numbers INSERT_IMPORT gave to users new in the workspace.

@@ -414,9 +414,10 @@ def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
     monkeypatch.setattr(DuckDBStore, "insert_import", spy)
     fast = DuckDBStore(tmp_path / "fast.duckdb")
     fast_reports = [import_events(principal, files[n], store=fast) for n in order]
-    # links and escaped: not tried (group calls); tracks: direct; tracks again: duplicates,
-    # staged; repeat: staged; blank: refused by the statement, then line by line
-    assert direct_results == [True, False, False, False]
+    # links and escaped: refused at their group calls (the escaped type too), then staged;
+    # tracks: direct; tracks again: duplicates, staged; repeat: staged; blank: refused by the
+    # statement, then line by line
+    assert direct_results == [False, True, False, False, False, False]
 
     monkeypatch.setattr(DuckDBStore, "insert_import", lambda self, sql, params: None)
     slow = DuckDBStore(tmp_path / "slow.duckdb")
