@@ -25,5 +25,9 @@ ensure_venv() {
       || { echo "installation failed" >&2; exit 1; }
     echo "$want" > "$stamp"
   fi
+  # Byte-compile the sources now (only what changed), so that every process started later
+  # (the CLI, the server's workers, the tests' servers) reads them compiled, even where
+  # PYTHONDONTWRITEBYTECODE keeps Python from caching them itself: about 0.25 s per start.
+  "$VENV/bin/python" -m compileall -q -j 0 src >/dev/null || true
   export PATH="$VENV/bin:$PATH"
 }
