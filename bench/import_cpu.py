@@ -1,7 +1,7 @@
 """CPU time of the bulk event import, for A/B comparisons on a shared machine.
 
     .venv/bin/python bench/import_cpu.py [--events 2000000] [--file F.ndjson] [--runs 1]
-        [--statements]
+        [--statements] [--floors]
 
 Imports an NDJSON file of Segment ``track`` events (generated as ``bench/ingest.py`` does,
 and kept beside the other bench data for the next run) into a fresh DuckDB store, in this
@@ -9,6 +9,12 @@ process and without the CLI's start-up, and prints the elapsed time, the CPU tim
 process (all threads; less sensitive to other work on the machine than the elapsed time),
 CPU seconds per million events, peak RSS and the load average. ``--statements`` adds the CPU
 time of each SQL statement of the store.
+
+``--floors`` measures instead, on a part of one million events (the size the import works
+in), what DuckDB itself costs: reading the columns the import reads, reading and storing them
+as they are, the import's checks and normalization without storing, the import's statement
+storing them without user numbers or order, and the import's own statement
+(``INSERT_IMPORT``); each into a fresh database, best of ``--runs`` (3).
 
 To compare two versions of the code, export the other one (``git archive REV src | tar -x -C
 /tmp/old``) and alternate runs: ``PYTHONPATH=/tmp/old/src .venv/bin/python bench/import_cpu.py``
@@ -65,12 +71,75 @@ def timed_statements(stats: dict[str, list[float]]) -> None:
     )
 
 
+def floors(source: Path, work: Path, runs: int) -> None:
+    """What DuckDB itself costs per million events on ``source`` (see the module's text)."""
+    import duckdb
+
+    from tobloop.analytics.logic import importing
+    from tobloop.analytics.store.duckdb_store import INSERT_IMPORT, DuckDBStore
+
+    read = (
+        f"read_ndjson($path, columns={importing._READ_COLUMNS}, format='newline_delimited', "
+        "records=true, maximum_object_size=1048576)"
+    )
+    columns = ", ".join(f"min({c})" for c in importing._SOURCE_FIELDS)
+    outputs = "workspace_id, type, event, distinct_id, user_id, anonymous_id, account_id, "
+    unsorted = (
+        "INSERT INTO events SELECT workspace_id, type, coalesce(event, ''), distinct_id, "
+        "user_id, anonymous_id, account_id, epoch_ms(timestamp), epoch_ms(received_at), "
+        "message_id, dedupe_key, previous_id, properties, traits, context, source, 0 "
+        f"FROM ({importing.BULK_SELECT}) WHERE line_ok"
+    )
+    steps = {
+        "read the columns": (f"SELECT {columns} FROM {read}", False),
+        "read and store them as they are": (f"CREATE TABLE raw AS SELECT * FROM {read}", False),
+        "checks and normalization, not stored": (
+            f"SELECT count(*) FILTER (WHERE line_ok), min(dedupe_key), min(timestamp), "
+            f"{', '.join(f'min({c})' for c in outputs.strip(', ').split(', '))}, "
+            f"min(properties), min(traits), min(context) FROM ({importing.BULK_SELECT})",
+            True,
+        ),
+        "stored without user numbers or order": (unsorted, True),
+        "the import's statement (INSERT_IMPORT)": (
+            INSERT_IMPORT.format(select=importing.BULK_SELECT),
+            True,
+        ),
+    }
+    rows = importing.count_lines(source)
+    for label, (sql, needs_store) in steps.items():
+        best: tuple[float, float] | None = None
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory(dir=work) as tmp:
+                path = Path(tmp) / "events.duckdb"
+                store = DuckDBStore(path)
+                if needs_store:
+                    store.ensure_schema()
+                con = duckdb.connect(str(path), config=store.config)  # the store's settings
+                params: dict[str, Any] = {"path": str(source)}
+                if needs_store:
+                    params |= {"workspace": 1, "received": int(time.time() * 1000)}
+                if "$top" in sql:
+                    params["top"] = 0
+                before, started = cpu_s(), time.monotonic()
+                con.execute(sql, params).fetchall()
+                con.close()
+                took = (time.monotonic() - started, cpu_s() - before)
+            best = took if best is None or took[0] < best[0] else best
+        assert best is not None
+        print(
+            f"  {label:42} {best[0] / (rows / 1e6):5.2f} s per million "
+            f"({rows / best[0]:>11,.0f} events/s), {best[1] / (rows / 1e6):5.2f} CPU-s per million",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--file", type=Path)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument("--floors", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.gettempdir()) / "tobloop-bench-import"
@@ -87,6 +156,16 @@ def main() -> None:
         from ingest import generate_history
 
         generate_history(source, args.events)
+    if args.floors:
+        if not args.file:
+            source = work / "history-1000000.ndjson"
+            if not source.exists():
+                from ingest import generate_history
+
+                generate_history(source, 1_000_000)
+        print(f"DuckDB's own costs on {source.name}, best of {max(args.runs, 3)}:")
+        floors(source, work, max(args.runs, 3))
+        return
     stats: dict[str, list[float]] = {}
     if args.statements:
         timed_statements(stats)
