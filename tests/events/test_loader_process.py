@@ -2,7 +2,8 @@
 
 The loader process holds the loader lock and runs at the server's priority, the web workers
 ``TOBLOOP_WEB_NICE`` lower; when the loader process dies, a web worker's loader thread takes
-the role over, and stopping the server stops the loader too (docs/decisions/0014).
+the role over until the loader's supervisor has started it again, then hands it back; stopping
+the server stops the supervisor and the loader too (docs/decisions/0014).
 """
 
 from __future__ import annotations
@@ -70,13 +71,14 @@ def test_the_loader_runs_in_its_own_process_ahead_of_the_web_workers(tmp_path: P
         assert server.proc is not None
         group = server.proc.pid
         processes = _group(group)
-        loaders = [pid for pid, (cmd, _) in processes.items() if "loader_process" in cmd]
-        assert len(loaders) == 1, processes
+        supervisors = [p for p, (cmd, _) in processes.items() if cmd.endswith("loader_process ")]
+        loaders = [p for p, (cmd, _) in processes.items() if cmd.endswith("loader_process --run ")]
+        assert len(supervisors) == 1 and len(loaders) == 1, processes
         loader = loaders[0]
-        workers = [pid for pid in processes if pid not in (group, loader)]
+        workers = [pid for pid in processes if pid not in (group, loader, *supervisors)]
         assert len(workers) >= 2
         started_at = os.nice(0)  # the priority the server was started with
-        assert processes[loader][1] == started_at
+        assert processes[loader][1] == processes[supervisors[0]][1] == started_at
         assert all(processes[w][1] == min(19, started_at + 5) for w in workers)
         lock = server.data_dir / "spool" / "loader.lock"
         assert _lock_holder(lock) == loader
@@ -85,11 +87,23 @@ def test_the_loader_runs_in_its_own_process_ahead_of_the_web_workers(tmp_path: P
         _send(server, "first")
         server.wait_for_count(1, timeout=10)
 
-        # The loader process dies: a web worker takes the role, nothing acknowledged is lost.
+        # The loader process dies: nothing acknowledged is lost (a web worker may load
+        # meanwhile), and its supervisor starts it again, at the server's priority, with the
+        # role handed back.
         os.kill(loader, signal.SIGKILL)
         _send(server, "second")
         server.wait_for_count(2, timeout=15)
-        assert _lock_holder(lock) in workers
+
+        def restarted() -> bool:
+            holder = _lock_holder(lock)
+            found = _group(group).get(holder or 0)
+            return holder != loader and found is not None and "--run" in found[0]
+
+        _wait(restarted, timeout=30)
+        holder = _lock_holder(lock)
+        assert holder is not None and _group(group)[holder][1] == started_at
+        _send(server, "third")
+        server.wait_for_count(3, timeout=15)
         assert server.request("GET", "/healthz")[1]["spool"]["loader"] == "running"
     finally:
         server.stop()

@@ -1,11 +1,15 @@
 """The single loader: drains spool segments into the event store.
 
 Any process may run it, but only the one holding ``spool/loader.lock`` does; the others retry
-now and then, so the role moves on when its process dies. A load stores each segment's records
-once (deduplicated by workspace and message id inside the store), applies group/identify
-calls to accounts and users before the store commits, and deletes the segments afterwards. A
-crash at any point replays the segments: already stored keys are skipped, profile updates
-repeat harmlessly.
+now and then, so the role moves on when its process dies. A *dedicated* loader (the loader
+process of ``tobloop serve``) also holds ``spool/loader.want`` while it lives: the others then
+do not take the role, and one that holds it hands it over after its current load, so a
+dedicated loader started again after a crash gets the role back.
+
+A load stores each segment's records once (deduplicated by workspace and message id inside
+the store), applies group/identify calls to accounts and users before the store commits, and
+deletes the segments afterwards. A crash at any point replays the segments: already stored
+keys are skipped, profile updates repeat harmlessly.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ LOAD_DELAY_SECONDS = 0.75
 # holds the store's lock exclusively, and under sustained traffic the next load is always
 # ready, so without a gap a waiting reader (a page, a query) could wait several loads.
 READERS_GAP_SECONDS = 0.05
+# How often a loader without the role tries to take it: a dedicated loader waiting for the
+# role to be handed over tries often, the web workers' fallback loaders seldom.
+RETRY_SECONDS = 2.0
+DEDICATED_RETRY_SECONDS = 0.25
 
 
 class Loader:
@@ -48,8 +56,11 @@ class Loader:
         interval: float = 0.25,
         min_bytes: int = MIN_BYTES_PER_LOAD,
         delay: float = LOAD_DELAY_SECONDS,
+        dedicated: bool = False,
     ) -> None:
         self.spool_dir = spool_dir
+        self.dedicated = dedicated
+        self._want_fd: int | None = None
         self.store = store
         self.on_profiles = on_profiles
         self.interval = interval
@@ -62,9 +73,13 @@ class Loader:
     # -- the loader role --------------------------------------------------------------------
 
     def try_become_loader(self) -> bool:
-        """Take the loader lock if it is free; kept until this process ends or stop()."""
+        """Take the loader lock if it is free (and, unless this loader is the dedicated one,
+        no dedicated loader wants it); kept until this process ends, stop() or a dedicated
+        loader asks for it (hand_over_if_wanted)."""
         if self._lock_fd is not None:
             return True
+        if not self.dedicated and dedicated_loader_present(self.spool_dir):
+            return False
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.spool_dir / "loader.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -79,6 +94,33 @@ class Loader:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+    def announce(self) -> bool:
+        """As the dedicated loader: take ``loader.want`` if it is free, and hold it until
+        stop() or the process's end (another dedicated loader may hold it: this one then
+        stands by). Whether it is held."""
+        if self._want_fd is not None:
+            return True
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.spool_dir / "loader.want", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._want_fd = fd
+        return True
+
+    def hand_over_if_wanted(self) -> bool:
+        """Give the role up when this is not the dedicated loader and a dedicated one exists
+        (called between loads); whether it was given up."""
+        if self.dedicated or self._lock_fd is None:
+            return False
+        if not dedicated_loader_present(self.spool_dir):
+            return False
+        log.info("a dedicated loader is waiting: this process hands the loader role over")
+        self.release()
+        return True
 
     def drain(self, *, gap: float = 0.0) -> LoadResult:
         """Load every ready segment, ``gap`` seconds apart; the caller must hold the loader
@@ -152,11 +194,14 @@ class Loader:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self.release()
+        if self._want_fd is not None:
+            os.close(self._want_fd)
+            self._want_fd = None
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if not self.try_become_loader():
-                self._stop.wait(2.0)
+            if (self.dedicated and not self.announce()) or not self.try_become_loader():
+                self._stop.wait(DEDICATED_RETRY_SECONDS if self.dedicated else RETRY_SECONDS)
                 continue
             try:
                 if self.due(ready_segments(self.spool_dir)):
@@ -166,6 +211,7 @@ class Loader:
                 self._stop.wait(2.0)
             finally:
                 _close_db_connections()
+            self.hand_over_if_wanted()
             self._stop.wait(self.interval)
 
 
@@ -182,13 +228,20 @@ def _complete_lines(path: Path) -> int:
 
 
 def loader_running(spool_dir: Path) -> bool:
-    """Whether a process holds the loader role (``spool/loader.lock``), for monitors.
+    """Whether a process holds the loader role (``spool/loader.lock``), for monitors."""
+    return _locked(spool_dir / "loader.lock")
 
-    Tried with a shared, non-blocking lock released at once: a loader that tries to take the
-    role at that very moment tries again 2 s later.
-    """
+
+def dedicated_loader_present(spool_dir: Path) -> bool:
+    """Whether a dedicated loader lives (it holds ``spool/loader.want``)."""
+    return _locked(spool_dir / "loader.want")
+
+
+def _locked(path: Path) -> bool:
+    """Whether a process holds a lock on ``path``: tried with a shared, non-blocking lock
+    released at once (a loader that tries to take it at that very moment tries again)."""
     try:
-        fd = os.open(spool_dir / "loader.lock", os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:

@@ -415,3 +415,29 @@ def test_the_background_loader_waits_for_a_load_worth_its_costs(tmp_path: Path) 
     assert loader.due([small, big], now=100.1) is True  # 1,005 bytes
     assert loader.due([big], now=100.6) is False
     assert loader.due([tmp_path / "gone.ndjson"], now=500.0) is False
+
+
+def test_a_dedicated_loader_gets_the_role_handed_back(tmp_path: Path) -> None:
+    """While a dedicated loader lives, the others leave it the role; one that holds the role
+    (it took it while the dedicated loader was down) gives it up between loads."""
+    from tobloop.analytics.ingest.loader import dedicated_loader_present
+
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    worker, other = Loader(tmp_path, store), Loader(tmp_path, store)
+    assert worker.try_become_loader()
+    assert worker.hand_over_if_wanted() is False  # nobody asks for the role
+    dedicated = Loader(tmp_path, store, dedicated=True)
+    assert dedicated.announce() and dedicated_loader_present(tmp_path)
+    assert not dedicated.try_become_loader()  # the worker still holds it
+    assert worker.hand_over_if_wanted() is True
+    assert not other.try_become_loader()  # the role is free but wanted
+    assert dedicated.try_become_loader()
+    # a second dedicated loader stands by while the first lives
+    standby = Loader(tmp_path, store, dedicated=True)
+    assert not standby.announce()
+    dedicated.stop()  # as when its process ends
+    assert not dedicated_loader_present(tmp_path)
+    assert standby.announce()
+    standby.stop()
+    assert other.try_become_loader()
+    other.release()
