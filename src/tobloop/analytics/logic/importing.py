@@ -8,8 +8,9 @@ required and taken as is). Two paths store the same events:
   every line passes (and every line has a ``messageId``), the part is loaded in one
   transaction, without Python touching each line. On DuckDB a part is first tried straight
   into the events table, without a staging table (``DuckDBStore.insert_import``); the
-  statement stops at the first line that needs more (an identify or group call, a failed
-  check) and the part falls back to the staged load, as it does when a key is a duplicate;
+  statement stops at the first line that needs more: at an identify or group call the part
+  falls back to the staged load, as it does when a key is a duplicate; at a line that fails a
+  check, to the line-by-line check;
 - **line by line**: otherwise (a line fails a check, or the JSON reader refuses one) the part
   is read in Python, each invalid line reported with its line number in the file, field,
   value and reason, and the valid ones loaded.
@@ -350,7 +351,7 @@ class _Importer:
         except (
             duckdb.InvalidInputException,
             duckdb.ConversionException,
-        ):  # the reader refused a line
+        ):  # the reader refused a line, or the direct insert met one that fails a check
             return None
         return _Outcome(rows=rows, stored=result.stored, duplicates=result.duplicates)
 

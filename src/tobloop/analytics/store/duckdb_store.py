@@ -228,7 +228,8 @@ ORDER BY f.workspace_id, coalesce(n.number, 0), f.timestamp
 # straight from the caller's SELECT, without a staging table. A row that would need more (a
 # failed check, an identify or group call: profiles and account links) stops the statement as
 # the reader reaches it (the check is inside ``f``, before the part is held in memory), so a
-# part whose first such row comes early costs almost nothing before the staged load.
+# part whose first such row comes early costs almost nothing before the staged load, or before
+# the line-by-line check when the row fails a check (the staged load would refuse it too).
 # Its user numbers are given in the statement, as LOAD_NUMBERS does (the part is read once,
 # into memory: ``f``; reading it twice costs more): known ones from user_numbers, new ones after
 # ``$top``, the workspace's last number; IMPORT_NUMBERS then records the new ones from the
@@ -237,7 +238,8 @@ INSERT_IMPORT = """
 INSERT INTO events
 WITH f AS MATERIALIZED (
     SELECT * FROM ({select}) AS s
-    WHERE CASE WHEN s.line_ok AND s.type NOT IN ('group', 'identify')
+    WHERE CASE WHEN NOT s.line_ok THEN error('a line of this part fails a check')
+               WHEN s.type NOT IN ('group', 'identify')
                     AND s.workspace_id = $workspace AND s.received_at = $received
                     AND s.source = 'import'
                THEN true ELSE error('this part needs a staged load') END),
@@ -494,7 +496,9 @@ class DuckDBStore(EventStore):
         staged load's result when every line passes, no line is an ``identify`` or ``group``
         call (those also apply profiles and account links), no key is already stored or
         repeated and the workspace was not deleted since; otherwise nothing is stored and None
-        is returned, for the staged load (``load_select``). Raises what the JSON reader raises.
+        is returned, for the staged load (``load_select``). Raises what the JSON reader raises,
+        and ``duckdb.InvalidInputException`` when a line fails a check (the part then needs the
+        line-by-line check, which names it).
         """
         workspace = int(params["workspace"])
         with self.writing() as con:

@@ -6,10 +6,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
-from tobloop.analytics.logic.importing import import_events
+from tobloop.analytics.logic.importing import BULK_STAGE, import_events
 from tobloop.analytics.store.duckdb_store import DuckDBStore
 from tobloop.platform import facade
 
@@ -407,17 +408,32 @@ def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
     original = DuckDBStore.insert_import
 
     def spy(self: DuckDBStore, select_sql: str, params: dict[str, Any]) -> Any:
-        result = original(self, select_sql, params)
+        try:
+            result = original(self, select_sql, params)
+        except duckdb.InvalidInputException:
+            direct_results.append("failed check")
+            raise
         direct_results.append(result is not None)
         return result
 
     monkeypatch.setattr(DuckDBStore, "insert_import", spy)
     fast = DuckDBStore(tmp_path / "fast.duckdb")
+    staged: list[str] = []  # the parts staged from the file (not the line-by-line loads)
+    original_staged = DuckDBStore.load_select
+
+    def staged_spy(self: DuckDBStore, stage_sql: str, *args: Any, **kwargs: Any) -> Any:
+        if stage_sql == BULK_STAGE:
+            staged.append(Path(args[0]["path"]).name)
+        return original_staged(self, stage_sql, *args, **kwargs)
+
+    monkeypatch.setattr(DuckDBStore, "load_select", staged_spy)
     fast_reports = [import_events(principal, files[n], store=fast) for n in order]
     # links and escaped: refused at their group calls (the escaped type too), then staged;
-    # tracks: direct; tracks again: duplicates, staged; repeat: staged; blank: refused by the
-    # statement, then line by line
-    assert direct_results == [False, True, False, False, False, False]
+    # tracks: direct; tracks again: duplicates, staged; repeat: staged; blank: a line fails a
+    # check, so the part goes line by line without trying the staged load
+    assert direct_results == [False, True, False, False, False, "failed check"]
+    assert staged == ["links.ndjson", "tracks.ndjson", "repeat.ndjson", "escaped.ndjson"]
+    monkeypatch.setattr(DuckDBStore, "load_select", original_staged)
 
     monkeypatch.setattr(DuckDBStore, "insert_import", lambda self, sql, params: None)
     slow = DuckDBStore(tmp_path / "slow.duckdb")

@@ -429,11 +429,29 @@ def test_a_rolled_back_import_part_leaves_no_numbers(principal: Any, tmp_path: P
         tmp_path / "c.ndjson",
         [
             {"event": "E", "userId": "u3", "messageId": "c-0", "timestamp": "2026-03-02"},
-            {"type": "group", "userId": "u3", "groupId": "g", "messageId": "c-1"},
+            {
+                "type": "group",
+                "userId": "u3",
+                "groupId": "g",
+                "messageId": "c-1",
+                "timestamp": "2026-03-02",
+            },
         ],
     )
     params = {"path": str(grouped), "workspace": workspace, "received": 0}
     assert store.insert_import(BULK_SELECT, params) is None
+    assert numbers(store) == {(workspace, "u1"): 1}
+    # nor does one where a line fails a check (no time): the statement raises
+    untimed = write(
+        tmp_path / "d.ndjson",
+        [
+            {"event": "E", "userId": "u4", "messageId": "d-0", "timestamp": "2026-03-02"},
+            {"event": "E", "userId": "u4", "messageId": "d-1"},
+        ],
+    )
+    params = {"path": str(untimed), "workspace": workspace, "received": 0}
+    with pytest.raises(duckdb.InvalidInputException, match="fails a check"):
+        store.insert_import(BULK_SELECT, params)
     assert numbers(store) == {(workspace, "u1"): 1}
     # the staged load then stores the part and numbers its new user
     report = import_events(principal, part, store=store)
