@@ -360,26 +360,39 @@ class _Importer:
     def _line_by_line(
         self, path: Path, done: int, *, row_offset: int, columns: dict[str, str]
     ) -> _Outcome:
-        """Every line checked in Python; ``done``: lines of the file before this part."""
+        """Every line checked in Python; ``done``: lines of the file before this part.
+
+        The valid lines' records are written to a chunk file as they come, not held: holding
+        half a million of them cost more than checking them (each new record's memory
+        faulted in: 10.5 instead of 4.9 µs per line here)."""
         out = _Outcome()
         received = time.time_ns() // 1_000_000
         with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
-            chunk: list[bytes] = []
-            part = 0
-            for number, line in _numbered_lines(path):
-                if not line.strip():
-                    continue
-                out.rows += 1
-                record = self._check(line, number + row_offset, received, columns, out)
-                if record is not None:
-                    chunk.append(record)
-                if len(chunk) >= CHUNK_LINES:
-                    part += 1
-                    self._store_chunk(Path(tmp) / f"part-{part}.ndjson", chunk, out)
-                    chunk = []
-                    self.progress("Storing", done + number, None)
-            if chunk:
-                self._store_chunk(Path(tmp) / f"part-{part + 1}.ndjson", chunk, out)
+            chunk, held, part = Path(tmp) / "chunk.ndjson", 0, None
+            try:
+                for number, line in _numbered_lines(path):
+                    if not line.strip():
+                        continue
+                    out.rows += 1
+                    record = self._check(line, number + row_offset, received, columns, out)
+                    if record is None:
+                        continue
+                    if part is None:
+                        part = chunk.open("wb", buffering=1 << 20)
+                    part.write(record)
+                    held += 1
+                    if held >= CHUNK_LINES:
+                        part.close()
+                        part, held = None, 0
+                        self._store_chunk(chunk, out)
+                        self.progress("Storing", done + number, None)
+                if part is not None:
+                    part.close()
+                    part = None
+                    self._store_chunk(chunk, out)
+            finally:
+                if part is not None:
+                    part.close()
         return out
 
     def _check(
@@ -405,8 +418,7 @@ class _Importer:
             out.rejected.append(RejectedRow(row, column, text, exc.reason))
             return None
 
-    def _store_chunk(self, path: Path, chunk: list[bytes], out: _Outcome) -> None:
-        path.write_bytes(b"".join(chunk))
+    def _store_chunk(self, path: Path, out: _Outcome) -> None:
         out.add(self.store.load([path], self.on_profiles))
         path.unlink()
 

@@ -263,6 +263,7 @@ def test_rejected_rows_keep_their_line_numbers_across_parts(
     import tobloop.analytics.logic.importing as importing
 
     monkeypatch.setattr(importing, "BULK_BYTES", 400)  # three parts of about four lines
+    monkeypatch.setattr(importing, "CHUNK_LINES", 2)  # the line-by-line path stores in twos
     rows: list[Any] = history(MESSAGES)  # 12 valid lines
     rows[9] = {"type": "track", "userId": "u", "messageId": "bad", "timestamp": "2026-01-01"}
     rows[6] = b'{"type": "track", '  # malformed: the JSON reader refuses its part
