@@ -108,8 +108,13 @@ def supervise() -> None:
             print(state or IDLE, flush=True)
             os.dup2(2, 1)  # nothing else goes to the pipe the server stopped reading
             first = False
+        elif state == READY:
+            log.warning("the loader process was started again and holds the loader role")
         else:
-            log.warning("the loader process was started again (%s)", state)
+            log.warning(
+                "the loader process was started again; it takes the loader role when the "
+                "process holding it hands it over (after its current load)"
+            )
         while child.poll() is None:
             if done.wait(0.5) or os.getppid() != parent:
                 stop(child)
