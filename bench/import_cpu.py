@@ -83,7 +83,10 @@ def floors(source: Path, work: Path, runs: int) -> None:
         "records=true, maximum_object_size=1048576)"
     )
     columns = ", ".join(f"min({c})" for c in importing._SOURCE_FIELDS)
-    outputs = "workspace_id, type, event, distinct_id, user_id, anonymous_id, account_id, "
+    outputs = (
+        "workspace_id", "type", "event", "distinct_id", "user_id", "anonymous_id", "account_id",
+        "dedupe_key", "timestamp", "properties", "traits", "context",
+    )  # fmt: skip
     unsorted = (
         "INSERT INTO events SELECT workspace_id, type, coalesce(event, ''), distinct_id, "
         "user_id, anonymous_id, account_id, epoch_ms(timestamp), epoch_ms(received_at), "
@@ -94,9 +97,8 @@ def floors(source: Path, work: Path, runs: int) -> None:
         "read the columns": (f"SELECT {columns} FROM {read}", False),
         "read and store them as they are": (f"CREATE TABLE raw AS SELECT * FROM {read}", False),
         "checks and normalization, not stored": (
-            f"SELECT count(*) FILTER (WHERE line_ok), min(dedupe_key), min(timestamp), "
-            f"{', '.join(f'min({c})' for c in outputs.strip(', ').split(', '))}, "
-            f"min(properties), min(traits), min(context) FROM ({importing.BULK_SELECT})",
+            f"SELECT count(*) FILTER (WHERE line_ok), {', '.join(f'min({c})' for c in outputs)} "
+            f"FROM ({importing.BULK_SELECT})",
             True,
         ),
         "stored without user numbers or order": (unsorted, True),

@@ -80,15 +80,8 @@ class Loader:
             return True
         if not self.dedicated and dedicated_loader_present(self.spool_dir):
             return False
-        self.spool_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.spool_dir / "loader.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._lock_fd = fd
-        return True
+        self._lock_fd = _take(self.spool_dir, "loader.lock")
+        return self._lock_fd is not None
 
     def release(self) -> None:
         if self._lock_fd is not None:
@@ -99,17 +92,9 @@ class Loader:
         """As the dedicated loader: take ``loader.want`` if it is free, and hold it until
         stop() or the process's end (another dedicated loader may hold it: this one then
         stands by). Whether it is held."""
-        if self._want_fd is not None:
-            return True
-        self.spool_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.spool_dir / "loader.want", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._want_fd = fd
-        return True
+        if self._want_fd is None:
+            self._want_fd = _take(self.spool_dir, "loader.want")
+        return self._want_fd is not None
 
     def hand_over_if_wanted(self) -> bool:
         """Give the role up when this is not the dedicated loader and a dedicated one exists
@@ -235,6 +220,19 @@ def loader_running(spool_dir: Path) -> bool:
 def dedicated_loader_present(spool_dir: Path) -> bool:
     """Whether a dedicated loader lives (it holds ``spool/loader.want``)."""
     return _locked(spool_dir / "loader.want")
+
+
+def _take(spool_dir: Path, name: str) -> int | None:
+    """An exclusive lock on ``spool_dir/name`` if it is free: its descriptor (closing it
+    releases the lock), else None."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(spool_dir / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _locked(path: Path) -> bool:

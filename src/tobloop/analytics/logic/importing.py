@@ -368,7 +368,8 @@ class _Importer:
         out = _Outcome()
         received = time.time_ns() // 1_000_000
         with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
-            chunk, held, part = Path(tmp) / "chunk.ndjson", 0, None
+            chunk, held = Path(tmp) / "chunk.ndjson", 0
+            part = chunk.open("wb", buffering=1 << 20)
             try:
                 for number, line in _numbered_lines(path):
                     if not line.strip():
@@ -377,22 +378,18 @@ class _Importer:
                     record = self._check(line, number + row_offset, received, columns, out)
                     if record is None:
                         continue
-                    if part is None:
-                        part = chunk.open("wb", buffering=1 << 20)
                     part.write(record)
                     held += 1
                     if held >= CHUNK_LINES:
                         part.close()
-                        part, held = None, 0
                         self._store_chunk(chunk, out)
+                        part, held = chunk.open("wb", buffering=1 << 20), 0
                         self.progress("Storing", done + number, None)
-                if part is not None:
-                    part.close()
-                    part = None
+                part.close()
+                if held:
                     self._store_chunk(chunk, out)
             finally:
-                if part is not None:
-                    part.close()
+                part.close()  # a second close does nothing
         return out
 
     def _check(
