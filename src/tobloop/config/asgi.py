@@ -10,3 +10,7 @@ from tobloop.analytics.ingest.app import mount_asgi, start_loader  # noqa: E402
 
 application = mount_asgi(django_application)
 start_loader()
+
+from tobloop.config.process import tune_garbage_collection  # noqa: E402
+
+tune_garbage_collection()

@@ -10,3 +10,7 @@ from tobloop.analytics.ingest.app import mount_wsgi, start_loader  # noqa: E402
 
 application = mount_wsgi(django_application)
 start_loader()
+
+from tobloop.config.process import tune_garbage_collection  # noqa: E402
+
+tune_garbage_collection()
