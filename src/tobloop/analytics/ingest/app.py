@@ -58,12 +58,11 @@ def start_loader() -> Loader | None:
     """The background loader of this process (it loads only while it holds the lock)."""
     from django.conf import settings
 
-    from tobloop.analytics.logic.profiles import apply_profiles
-    from tobloop.analytics.store import event_store
+    from tobloop.analytics.logic.event_loader import event_loader
 
     if not settings.TOBLOOP_INGEST_LOADER:
         return None
-    loader = Loader(spool_dir(), event_store(), apply_profiles)
+    loader = event_loader(spool_dir())
     loader.start()
     return loader
 

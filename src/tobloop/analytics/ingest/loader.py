@@ -20,6 +20,8 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from tobloop.analytics.contracts import LoadResult
@@ -57,8 +59,11 @@ class Loader:
         min_bytes: int = MIN_BYTES_PER_LOAD,
         delay: float = LOAD_DELAY_SECONDS,
         dedicated: bool = False,
+        serialize: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
         self.spool_dir = spool_dir
+        # Held around each load (event_loader.hosts_load_lock: loads of several hosts).
+        self.serialize = serialize or nullcontext
         self.dedicated = dedicated
         self._want_fd: int | None = None
         self.store = store
@@ -120,7 +125,8 @@ class Loader:
             started = time.monotonic()
             waited = _age_of_oldest(batch)
             lines = sum(_complete_lines(p) for p in batch)
-            result = self.store.load(batch, self.on_profiles)
+            with self.serialize():
+                result = self.store.load(batch, self.on_profiles)
             log.info(
                 "loaded %d events (%d new) from %d segments in %.2f s; the oldest was ready "
                 "%.2f s before",

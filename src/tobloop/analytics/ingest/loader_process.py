@@ -140,8 +140,7 @@ def run() -> None:
     from django.conf import settings
 
     from tobloop.analytics.ingest.app import spool_dir
-    from tobloop.analytics.ingest.loader import Loader
-    from tobloop.analytics.logic.profiles import apply_profiles
+    from tobloop.analytics.logic.event_loader import event_loader
     from tobloop.analytics.store import event_store
     from tobloop.analytics.store.duckdb_store import DuckDBStore
 
@@ -151,7 +150,7 @@ def run() -> None:
     store = event_store()
     if isinstance(store, DuckDBStore):
         store.config["threads"] = settings.TOBLOOP_LOADER_THREADS
-    loader = Loader(spool_dir(), store, apply_profiles, dedicated=True)
+    loader = event_loader(spool_dir(), store, dedicated=True)
     ready = loader.announce() and loader.try_become_loader()
     print(READY if ready else IDLE, flush=True)
     os.dup2(2, 1)

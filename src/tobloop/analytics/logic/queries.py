@@ -69,10 +69,9 @@ def load_pending_events() -> LoadResult | None:
     """Load spooled events now when no server process is loading them (CLI reads)."""
     from django.conf import settings
 
-    from tobloop.analytics.ingest.loader import Loader
-    from tobloop.analytics.logic.profiles import apply_profiles
+    from tobloop.analytics.logic.event_loader import event_loader
 
     spool = settings.DATA_DIR / "spool"
     if not spool.is_dir():
         return None
-    return Loader(spool, event_store(), apply_profiles).drain_if_free()
+    return event_loader(spool).drain_if_free()
