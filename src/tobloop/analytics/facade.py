@@ -9,15 +9,14 @@ from tobloop.analytics.contracts import (
     RejectedRow,
     StoredEvent,
 )
+from tobloop.analytics.hooks import RevenueFacts, register_revenue_source, register_seat_source
 from tobloop.analytics.ingest import loader_process
 from tobloop.analytics.ingest.spool import Backlog
 from tobloop.analytics.logic.aarrr import (
     AarrrBoard,
     AarrrConfig,
-    RevenueFacts,
     aarrr_board,
     get_aarrr_config,
-    register_revenue_source,
     save_aarrr_config,
 )
 from tobloop.analytics.logic.aarrr import (
@@ -31,7 +30,6 @@ from tobloop.analytics.logic.account_usage import (
     AccountUsage,
     FeatureUse,
     account_usage,
-    register_seat_source,
 )
 from tobloop.analytics.logic.importing import import_events
 from tobloop.analytics.logic.queries import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from tobloop.accounts import facade as accounts
-from tobloop.analytics import facade as analytics
+from tobloop.analytics.hooks import RevenueFacts
 from tobloop.kernel.errors import PermissionDenied
 from tobloop.platform.contracts import Principal
 from tobloop.revenue import facade as revenue
@@ -34,7 +34,7 @@ def external_ids(principal: Principal) -> dict[int, str]:
             return out
 
 
-def paying_accounts(principal: Principal, start: date, end: date) -> analytics.RevenueFacts:
+def paying_accounts(principal: Principal, start: date, end: date) -> RevenueFacts:
     table = revenue.account_mrr_table(principal, as_of=end)
     first = f"{start.year:04d}-{start.month:02d}"
     columns = [str(c) for c in table.columns]
@@ -51,10 +51,10 @@ def paying_accounts(principal: Principal, start: date, end: date) -> analytics.R
             paying.add(name)
         if not any(row[c] > 0 for c in before):
             new += 1
-    return analytics.RevenueFacts(paying=frozenset(paying), new_paying=new)
+    return RevenueFacts(paying=frozenset(paying), new_paying=new)
 
 
-def revenue_stage(principal: Principal, start: date, end: date) -> analytics.RevenueFacts | None:
+def revenue_stage(principal: Principal, start: date, end: date) -> RevenueFacts | None:
     """None when the member may not read revenue: the board then leaves the stage out."""
     try:
         return paying_accounts(principal, start, end)

@@ -32,7 +32,6 @@ user of that first event) did the invite-accepted event before the period ended.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -47,6 +46,7 @@ from pydantic import (
     field_validator,
 )
 
+from tobloop.analytics.hooks import RevenueFacts, revenue_source
 from tobloop.analytics.insights.periods import local_midnight_ms
 from tobloop.analytics.logic.aarrr_data import AccountSpan, FirstSeen, event_facts
 from tobloop.analytics.models import AarrrSettings
@@ -100,24 +100,6 @@ class AarrrConfig(BaseModel):
     @property
     def configured(self) -> bool:
         return bool(self.acquisition.event)
-
-
-@dataclass(frozen=True)
-class RevenueFacts:
-    """From the revenue module: external ids of accounts paying (MRR > 0) on some day of
-    the period, and how many of them started paying in it."""
-
-    paying: frozenset[str]
-    new_paying: int = 0
-
-
-RevenueSource = Callable[[Principal, date, date], RevenueFacts | None]
-_revenue_source: list[RevenueSource] = []
-
-
-def register_revenue_source(source: RevenueSource) -> None:
-    """The revenue stage's data; wired by a layer that sees both modules (tobloop.web)."""
-    _revenue_source[:] = [source]
 
 
 @dataclass(frozen=True)
@@ -270,8 +252,9 @@ def aarrr_board(
     tz = principal.workspace.timezone
     start_ms = local_midnight_ms(start, tz)
     end_ms = local_midnight_ms(end + timedelta(days=1), tz)
-    if revenue is None and _revenue_source:
-        revenue = _revenue_source[0](principal, start, end)
+    source = revenue_source()
+    if revenue is None and source is not None:
+        revenue = source(principal, start, end)
     with event_facts(
         workspace_id=principal.workspace_id, start_ms=start_ms, end_ms=end_ms
     ) as facts:

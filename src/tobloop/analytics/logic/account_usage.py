@@ -23,11 +23,12 @@ is the events' ``account_id``), in whole days of the workspace time zone, up to 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tobloop.analytics.hooks import seat_source
 from tobloop.analytics.insights.dialect import Dialect, Params, time_at_least, time_below, ts_ms
 from tobloop.analytics.insights.models import ActiveQuery
 from tobloop.analytics.insights.periods import local_midnight_ms
@@ -49,15 +50,6 @@ GENERIC_EVENTS = frozenset(
         "session end", "app open", "app opened", "app launched", "heartbeat", "identify",
     }
 )  # fmt: skip
-
-# (principal, account id, day) → seats paid for that day, or None when unknown
-SeatSource = Callable[[Principal, int, date], int | None]
-_seat_source: list[SeatSource] = []
-
-
-def register_seat_source(source: SeatSource) -> None:
-    """The revenue module's seats; wired by a layer that sees both modules (tobloop.web)."""
-    _seat_source[:] = [source]
 
 
 def is_generic(event: str) -> bool:
@@ -159,7 +151,8 @@ def account_usage(
     require(principal.scopes, "analytics", "read")
     tz = principal.workspace.timezone
     day = as_of or datetime.now(ZoneInfo(tz)).date()
-    seats = _seat_source[0](principal, account_id, day) if _seat_source else None
+    seats_of = seat_source()
+    seats = seats_of(principal, account_id, day) if seats_of is not None else None
     first = day - timedelta(days=7 * WEEKS - 1)
     hi = local_midnight_ms(day + timedelta(days=1), tz)
     lo30 = local_midnight_ms(day - timedelta(days=29), tz)

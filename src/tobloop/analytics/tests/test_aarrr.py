@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tobloop.analytics import hooks
 from tobloop.analytics.logic import aarrr
 from tobloop.analytics.logic.aarrr_data import AccountSpan, FirstSeen
 from tobloop.analytics.logic.importing import import_events
@@ -99,7 +100,7 @@ def test_board_as_a_dataframe(workspace: Any) -> None:
 
 
 def test_without_revenue_referral_follows_retention(workspace: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(aarrr, "_revenue_source", [])
+    monkeypatch.setattr(hooks, "_revenue_source", [])
     board = aarrr.aarrr_board(workspace, *MAY)
     got = {s.stage: s.count for s in board.stages}
     assert got["revenue"] is None and not board.revenue_available

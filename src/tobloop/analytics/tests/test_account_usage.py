@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tobloop.analytics import hooks
 from tobloop.analytics.insights.tests.test_service import (
     MAR9_SHANGHAI,
     load,
@@ -16,7 +17,6 @@ from tobloop.analytics.insights.tests.test_service import (
     record,
     store,  # noqa: F401 - the fixture
 )
-from tobloop.analytics.logic import account_usage as usage_logic
 from tobloop.analytics.logic.account_usage import account_usage, is_generic
 from tobloop.analytics.store import EventStore
 
@@ -57,7 +57,7 @@ def test_account_usage_by_hand(
 ) -> None:
     # given acme's users over 16 weeks, 4 paid seats, and globex's exports
     load(store, tmp_path, usage_events(1))
-    monkeypatch.setattr(usage_logic, "_seat_source", [lambda _p, _a, _d: 4])
+    monkeypatch.setattr(hooks, "_seat_source", [lambda _p, _a, _d: 4])
     # when
     u = account_usage(principal(1), 7, "acme", as_of=AS_OF, store=store)
     # then 7 days (14–20 March): u1, u2; 30 days (19 Feb – 20 March): u1, u2, u3

@@ -66,7 +66,9 @@ def _values(key: str) -> Any:
 
 def register_measures() -> None:
     """Plug "NPS/CSAT", "open tasks" and "CSM sentiment" into the health measure registry."""
-    from tobloop.success.facade import HEALTH_MEASURES, MeasureSpec, register_measure
+    # the registry itself, not the success facade: this runs at every process start (ready())
+    from tobloop.success.logic.measures import REGISTRY as HEALTH_MEASURES
+    from tobloop.success.logic.measures import MeasureSpec, register_measure
 
     specs = [
         MeasureSpec("nps", "NPS", "success_work", "score", "higher_better", 90,

@@ -1,0 +1,35 @@
+"""What a command loads when it starts: the apps' start-up registrations must not bring the
+event engines (DuckDB, numpy, pyarrow) to a command that does not use them (about half a
+second of every command's start)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROBE = """
+import json, sys
+from tobloop.cli import main
+sys.argv = ["tobloop", "workspace", "list", "--json"]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("duckdb", "numpy", "pyarrow", "pandas", "numba") if m in sys.modules)
+print(json.dumps({"heavy": heavy}))
+"""
+
+
+def test_a_command_that_reads_no_events_starts_without_the_event_engines(tmp_path: Path) -> None:
+    env = {**os.environ, "TOBLOOP_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert json.loads(lines[-1]) == {"heavy": []}
+    assert json.loads("\n".join(lines[:-1]))["items"] == []  # the command itself answered
