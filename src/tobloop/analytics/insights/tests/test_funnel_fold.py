@@ -206,6 +206,46 @@ def test_fold_by_user_number_is_the_fold_of_sequences_in_any_row_order(
     assert got.reached_at.tolist() == want.reached_at[:, :width].tolist()
 
 
+@pytest.mark.parametrize("loads", [1, 40, 300])
+def test_a_store_of_many_loads_folds_as_its_users_sequences(loads: int) -> None:
+    # given 3,000 users' events stored in ``loads`` loads in arrival order, each load sorted
+    # by user and time (as the loader inserts them): pieces cut from more than MERGED_RUNS
+    # runs are sorted, from fewer merged; several pieces, two threads
+    rng = np.random.default_rng(loads)
+    n = 60_000
+    user = rng.integers(1, 3_001, n)
+    ms = np.sort(rng.integers(0, 86_400_000, n))  # arrival order is about time order
+    ms[rng.random(n) < 0.05] -= 3_600_000  # some arrive an hour late
+    ms = np.maximum(ms, 0)
+    step = rng.integers(0, 3, n)
+    q = FunnelQuery.model_validate(
+        {"steps": [{"event": e} for e in "abc"], "from": "2026-01-01", "to": "2026-01-01",
+         "window": 3600}
+    )  # fmt: skip
+    keys = (user << key_shift(q)) | (ms * 16 + step)
+    edges = np.linspace(0, n, loads + 1).astype(np.int64)
+    stored = np.concatenate([np.sort(keys[a:b]) for a, b in itertools.pairwise(edges)])
+    # when
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(funnel_fold, "PARALLEL_EVENTS", 0)
+        patch.setattr(funnel_fold, "PIECE_EVENTS", 4_096)
+        got = funnel_fold.fold_keys(stored, q=q, timing=True)
+    # then: the fold of each user's own sorted sequence
+    order = np.argsort(user, kind="stable")
+    edges = np.searchsorted(user[order], np.arange(1, 3_002))
+    per_user = [
+        list(zip(ms[order[a:b]].tolist(), step[order[a:b]].tolist(), strict=True))
+        for a, b in itertools.pairwise(edges)
+    ]
+    want = fold_sequences(
+        *sequences(*per_user), steps=3, range_ms=86_400_000, window_ms=3_600_000, timing=True
+    )
+    width = got.starts.shape[1] - 1  # up to the last user with events
+    assert got.starts[:, 1:].tolist() == want.starts[:, :width].tolist()
+    assert got.reached_at is not None and want.reached_at is not None
+    assert got.reached_at[:, 1:].tolist() == want.reached_at[:, :width].tolist()
+
+
 def test_the_fold_compiles_where_its_code_cannot_be_cached() -> None:
     """A read-only install with no writable cache directory: numba finds no cache locator
     (forced here through its setting) and the fold is compiled per process instead."""
