@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tobloop.analytics.contracts import LoadResult
 from tobloop.analytics.store.base import EventFilter
 from tobloop.analytics.store.duckdb_store import DuckDBStore
-from tobloop.analytics.store.stored_keys import StoredKeys
+from tobloop.analytics.store.stored_keys import StoredKeys, sorted_unique
 
 RECEIVED = 1_795_176_000_000
 
@@ -128,3 +130,11 @@ def test_many_loads_agree_with_the_table_scan(tmp_path: Path) -> None:
     for keys in runs.values():  # sorted runs, each a good deal smaller than the one before
         assert all(np.all(run[:-1] < run[1:]) for run in keys)
         assert all(2 * len(b) < len(a) for a, b in itertools.pairwise(keys))
+
+
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 6), max_size=60))
+def test_sorted_unique_is_numpys_unique(values: list[int]) -> None:
+    keys = np.array(values, dtype=np.uint64)
+    got = sorted_unique(keys)
+    assert got.dtype == np.uint64
+    assert got.tolist() == np.unique(keys).tolist()
