@@ -6,7 +6,7 @@ is the events' ``account_id``), in whole days of the workspace time zone, up to 
 
 * **Active users** in the last 7 and 30 days (distinct users), and **seat utilization** =
   active users in 30 days ÷ seats paid for on ``as_of``. Seats come from a seat source that a
-  layer seeing the revenue module registers (:func:`register_seat_source`; the sum of the
+  layer seeing the revenue module registers (``hooks.register_seat_source``; the sum of the
   quantities of the account's subscriptions active that day); without one, or without a
   quantity, seats are unknown and so is the utilization.
 * **Key features**: the key events of the workspace — the events its AARRR settings map to
