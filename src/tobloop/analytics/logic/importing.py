@@ -347,7 +347,7 @@ class _Importer:
                     )
                 finally:
                     con.close()
-                result = self.store.load([records], self.on_profiles)
+                result = self._load(records)
         except (
             duckdb.InvalidInputException,
             duckdb.ConversionException,
@@ -415,8 +415,16 @@ class _Importer:
             out.rejected.append(RejectedRow(row, column, text, exc.reason))
             return None
 
+    def _load(self, records: Path) -> LoadResult:
+        """Record lines loaded as the spool's loader loads them, in turn with the loads of
+        other hosts (event_loader.hosts_load_lock; ClickHouse only)."""
+        from tobloop.analytics.logic.event_loader import hosts_load_lock
+
+        with hosts_load_lock(self.store):
+            return self.store.load([records], self.on_profiles)
+
     def _store_chunk(self, path: Path, out: _Outcome) -> None:
-        out.add(self.store.load([path], self.on_profiles))
+        out.add(self._load(path))
         path.unlink()
 
     # -- CSV ----------------------------------------------------------------------------------

@@ -91,3 +91,38 @@ def test_a_load_into_duckdb_does_not_wait(
     loading.join(60)
     assert not loading.is_alive()
     assert store.count(EventFilter(1)).count == 5
+
+
+def test_an_import_into_clickhouse_waits_while_another_host_loads(
+    tmp_path: Path, other_host_loading: Callable[[], None]
+) -> None:
+    from tobloop.analytics.logic.importing import import_events
+    from tobloop.platform import facade
+
+    facade.create_workspace(name="Hosts", slug="hosts")
+    principal = facade.system_principal("hosts", "test")
+    store = open_store("chdb://", tmp_path / "ch")
+    source = tmp_path / "history.ndjson"
+    source.write_bytes(
+        b"".join(
+            b'{"type":"track","event":"Shared","userId":"u%d","messageId":"m-%d",'
+            b'"timestamp":"2026-11-20T11:00:00Z"}\n' % (i, i)
+            for i in range(20)
+        )
+    )
+
+    def run() -> None:
+        try:
+            import_events(principal, source, store=store, on_profiles=lambda rows: None)
+        finally:
+            connections.close_all()
+
+    importing = threading.Thread(target=run)
+    importing.start()
+    importing.join(1.5)
+    assert importing.is_alive()  # waits for the other host's load
+    assert store.count(EventFilter(principal.workspace_id)).count == 0
+    other_host_loading()
+    importing.join(60)
+    assert not importing.is_alive()
+    assert store.count(EventFilter(principal.workspace_id)).count == 20
