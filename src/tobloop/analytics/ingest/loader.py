@@ -37,7 +37,7 @@ MAX_BYTES_PER_LOAD = 256 << 20
 # pay for the same rows again and again. It loads once this much is ready, or once the oldest
 # ready segment was last written this long ago (idle traffic waits no longer than before).
 MIN_BYTES_PER_LOAD = 64 << 20
-LOAD_DELAY_SECONDS = 0.75
+LOAD_DELAY_SECONDS = 1.0
 # Between two loads of one drain the background loader lets the store's readers in: a load
 # holds the store's lock exclusively, and under sustained traffic the next load is always
 # ready, so without a gap a waiting reader (a page, a query) could wait several loads.
@@ -112,12 +112,19 @@ class Loader:
         self.release()
         return True
 
-    def drain(self, *, gap: float = 0.0) -> LoadResult:
+    def drain(self, *, gap: float = 0.0, only_due: bool = False) -> LoadResult:
         """Load every ready segment, ``gap`` seconds apart; the caller must hold the loader
-        role."""
+        role. With ``only_due`` (the background loader) a load after the first one waits
+        until it is due as the first one was (``due``): under sustained traffic the next
+        segments are always ready, and loading them at once would make each load only as
+        large as the traffic of the previous load's duration, paying the fixed costs of a
+        load again and again."""
         total = LoadResult(rows=0, stored=0, duplicates=0)
         while True:
-            batch = _next_batch(ready_segments(self.spool_dir))
+            ready = ready_segments(self.spool_dir)
+            if total.rows and only_due and not self.due(ready):
+                return total
+            batch = _next_batch(ready)
             if not batch:
                 return total
             if total.rows and gap:
@@ -196,7 +203,7 @@ class Loader:
                 continue
             try:
                 if self.due(ready_segments(self.spool_dir)):
-                    self.drain(gap=READERS_GAP_SECONDS)
+                    self.drain(gap=READERS_GAP_SECONDS, only_due=True)
             except Exception:  # keep loading later; the segments stay for the next try
                 log.exception("loading spooled events failed; retrying")
                 self._stop.wait(2.0)

@@ -31,6 +31,17 @@ from tobloop.analytics.store.base import (
 from tobloop.analytics.store.schema import DUCKDB_DEDUPE_KEY, DUCKDB_RECORD_TYPES
 from tobloop.analytics.store.stored_keys import WRITES_TABLE, StoredKeys, bump_store_writes
 
+# Rows per row group of the events store (DuckDB's default is 122,880). A load's rows go
+# straight to new compressed row groups at the insert ("optimistic writing") only when they
+# fill one; the rest are appended to the table's last, partly filled row group, which the
+# commit's checkpoint then compresses and writes again whole (after writing the rows to the
+# write-ahead log first). With 122,880 rows a row group, the loader's loads under sustained
+# traffic (60,000–170,000 events) paid that rewrite at almost every commit; with 30,720 they
+# fill several row groups each, and the rewritten tail is at most a quarter of the size.
+# docs/decisions/0006 and docs/performance.md ("Row groups of the events store").
+ROW_GROUP_SIZE = 30_720
+STORE_CATALOG = "event_store"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     workspace_id BIGINT NOT NULL,
@@ -414,9 +425,20 @@ class DuckDBStore(EventStore):
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         config: dict[str, Any] = {**self.config}
-        if not read_only:
-            config["temp_directory"] = str(self.path.with_name(self.path.name + ".tmp"))
-        return duckdb.connect(str(self.path), read_only=read_only, config=config)
+        if read_only:
+            return duckdb.connect(str(self.path), read_only=True, config=config)
+        # Writers attach the file with smaller row groups (see ROW_GROUP_SIZE); a row group's
+        # size is not stored in the file, so every writer must open it this way.
+        config["temp_directory"] = str(self.path.with_name(self.path.name + ".tmp"))
+        con = duckdb.connect(":memory:", config=config)
+        try:
+            path = str(self.path).replace("'", "''")
+            con.execute(f"ATTACH '{path}' AS {STORE_CATALOG} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+            con.execute(f"USE {STORE_CATALOG}")
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -20,6 +20,7 @@ from tobloop.analytics.ingest.loader import Loader
 from tobloop.analytics.ingest.ratelimit import RateLimiter
 from tobloop.analytics.ingest.spool import Spool, ready_segments
 from tobloop.analytics.store.duckdb_store import DuckDBStore
+from tobloop.analytics.tests.records import stored_record
 from tobloop.platform import facade
 
 
@@ -441,3 +442,39 @@ def test_a_dedicated_loader_gets_the_role_handed_back(tmp_path: Path) -> None:
     standby.stop()
     assert other.try_become_loader()
     other.release()
+
+
+def test_the_background_loader_waits_again_for_traffic_that_came_during_a_load(
+    tmp_path: Path,
+) -> None:
+    """A drain in the background (``only_due``) loads what is due, then leaves segments that
+    became ready during the load until they are due too; a drain for a reader loads all."""
+    import os
+
+    def record(n: int) -> bytes:
+        return stored_record(n, message_id=f"m{n}")
+
+    class TrafficDuringLoads(DuckDBStore):
+        """A real store; a segment is written during its first load."""
+
+        loads = 0
+
+        def load(self, files: Any, on_profiles: Any = None) -> Any:
+            result = super().load(files, on_profiles)
+            self.loads += 1
+            if self.loads == 1:
+                (tmp_path / "spool" / "2-1-000001.ndjson").write_bytes(record(2))
+            return result
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    old = spool / "1-1-000001.ndjson"
+    old.write_bytes(record(1))
+    os.utime(old, (1.0, 1.0))  # long due
+    store = TrafficDuringLoads(tmp_path / "e.duckdb")
+    loader = Loader(spool, store, min_bytes=1 << 20, delay=60)
+    assert loader.drain(gap=0.01, only_due=True).rows == 1
+    assert store.loads == 1
+    assert [p.name for p in ready_segments(spool)] == ["2-1-000001.ndjson"]  # not due yet
+    assert loader.drain().rows == 1  # a reader's drain takes what is ready
+    assert store.loads == 2
