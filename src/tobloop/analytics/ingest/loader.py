@@ -32,12 +32,12 @@ log = logging.getLogger(__name__)
 
 MAX_FILES_PER_LOAD = 512
 MAX_BYTES_PER_LOAD = 256 << 20
-# The background loader waits until a load is worth its fixed costs: DuckDB rewrites the
-# table's last, partly filled row group (up to 122,880 rows) at every commit, so small loads
-# pay for the same rows again and again. It loads once this much is ready, or once the oldest
-# ready segment was last written this long ago (idle traffic waits no longer than before).
+# The background loader waits until a load is worth its fixed costs (opening the store, the
+# catalog, the rewritten tail of the last row group: duckdb_store.ROW_GROUP_SIZE). It loads
+# once this much is ready, or once the oldest ready segment was last written this long ago
+# (idle traffic waits no longer than that), and then waits again for the next load to be due.
 MIN_BYTES_PER_LOAD = 64 << 20
-LOAD_DELAY_SECONDS = 1.0
+LOAD_DELAY_SECONDS = 1.25
 # Between two loads of one drain the background loader lets the store's readers in: a load
 # holds the store's lock exclusively, and under sustained traffic the next load is always
 # ready, so without a gap a waiting reader (a page, a query) could wait several loads.
