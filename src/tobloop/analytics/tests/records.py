@@ -7,17 +7,24 @@ import orjson
 RECEIVED = 1_795_176_000_000  # 2026-11-20T12:00:00Z
 
 
-def stored_record(user: int, *, message_id: str, event: str = "E") -> bytes:
-    """One ``track`` record of user ``u{user}`` in workspace 1, as a spool line."""
+def stored_record(
+    message_id: str,
+    *,
+    user: str = "u",
+    workspace_id: int = 1,
+    timestamp: int = RECEIVED,
+    received: int = RECEIVED,
+) -> bytes:
+    """One ``track`` record of event ``E`` by ``user``, as a spool line."""
     return orjson.dumps(
         {
-            "workspace_id": 1,
+            "workspace_id": workspace_id,
             "type": "track",
-            "event": event,
-            "distinct_id": f"u{user}",
-            "user_id": f"u{user}",
-            "timestamp": RECEIVED,
-            "received_at": RECEIVED,
+            "event": "E",
+            "distinct_id": user,
+            "user_id": user,
+            "timestamp": timestamp,
+            "received_at": received,
             "message_id": message_id,
             "properties": {},
             "traits": {},

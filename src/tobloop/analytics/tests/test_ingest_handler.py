@@ -451,9 +451,6 @@ def test_the_background_loader_waits_again_for_traffic_that_came_during_a_load(
     became ready during the load until they are due too; a drain for a reader loads all."""
     import os
 
-    def record(n: int) -> bytes:
-        return stored_record(n, message_id=f"m{n}")
-
     class TrafficDuringLoads(DuckDBStore):
         """A real store; a segment is written during its first load."""
 
@@ -463,13 +460,14 @@ def test_the_background_loader_waits_again_for_traffic_that_came_during_a_load(
             result = super().load(files, on_profiles)
             self.loads += 1
             if self.loads == 1:
-                (tmp_path / "spool" / "2-1-000001.ndjson").write_bytes(record(2))
+                new = stored_record("m2", user="u2")
+                (tmp_path / "spool" / "2-1-000001.ndjson").write_bytes(new)
             return result
 
     spool = tmp_path / "spool"
     spool.mkdir()
     old = spool / "1-1-000001.ndjson"
-    old.write_bytes(record(1))
+    old.write_bytes(stored_record("m1", user="u1"))
     os.utime(old, (1.0, 1.0))  # long due
     store = TrafficDuringLoads(tmp_path / "e.duckdb")
     loader = Loader(spool, store, min_bytes=1 << 20, delay=60)

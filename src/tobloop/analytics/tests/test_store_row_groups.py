@@ -18,7 +18,7 @@ WHERE column_name = 'workspace_id' GROUP BY row_group_id ORDER BY row_group_id
 
 def _records(path: Path, first: int, n: int) -> Path:
     path.write_bytes(
-        b"".join(stored_record(i % 997, message_id=f"m{i}") for i in range(first, first + n))
+        b"".join(stored_record(f"m{i}", user=f"u{i % 997}") for i in range(first, first + n))
     )
     return path
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,27 +16,12 @@ from tobloop.analytics.contracts import LoadResult
 from tobloop.analytics.store.base import EventFilter
 from tobloop.analytics.store.duckdb_store import DuckDBStore
 from tobloop.analytics.store.stored_keys import StoredKeys, sorted_unique
-
-RECEIVED = 1_795_176_000_000
+from tobloop.analytics.tests.records import RECEIVED, stored_record
 
 
 def record(workspace_id: int, message_id: str, received: int = RECEIVED) -> bytes:
-    return orjson.dumps(
-        {
-            "workspace_id": workspace_id,
-            "type": "track",
-            "event": "E",
-            "distinct_id": "u",
-            "user_id": "u",
-            "timestamp": RECEIVED - 60_000,
-            "received_at": received,
-            "message_id": message_id,
-            "properties": {},
-            "traits": {},
-            "context": {},
-            "source": "segment",
-        },
-        option=orjson.OPT_APPEND_NEWLINE,
+    return stored_record(
+        message_id, workspace_id=workspace_id, timestamp=RECEIVED - 60_000, received=received
     )
 
 
