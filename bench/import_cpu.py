@@ -44,7 +44,7 @@ def cpu_s() -> float:
 
 
 def timed_statements(stats: dict[str, list[float]]) -> None:
-    """Count the CPU time of every statement the DuckDB store runs."""
+    """Count the CPU and elapsed time of every statement the DuckDB store runs."""
     import duckdb
 
     import tobloop.analytics.store.duckdb_store as store_module
@@ -56,11 +56,13 @@ def timed_statements(stats: dict[str, list[float]]) -> None:
             self._con = con
 
         def execute(self, sql: str, *args: Any) -> Any:
-            before = cpu_s()
+            before, started = cpu_s(), time.monotonic()
             out = self._con.execute(sql, *args)
             key = " ".join(sql.split())[:70]
-            stats.setdefault(key, [0.0, 0])[0] += cpu_s() - before
-            stats[key][1] += 1
+            entry = stats.setdefault(key, [0.0, 0.0, 0])
+            entry[0] += cpu_s() - before
+            entry[1] += time.monotonic() - started
+            entry[2] += 1
             return out
 
         def __getattr__(self, name: str) -> Any:
@@ -171,6 +173,7 @@ def main() -> None:
     stats: dict[str, list[float]] = {}
     if args.statements:
         timed_statements(stats)
+    total_elapsed = 0.0
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(dir=work) as tmp:
             store = DuckDBStore(Path(tmp) / "events.duckdb")
@@ -179,6 +182,7 @@ def main() -> None:
             before, started = cpu_s(), time.monotonic()
             out = importer.ndjson(source, row_offset=0, columns={})
             cpu, elapsed = cpu_s() - before, time.monotonic() - started
+            total_elapsed += elapsed
         per_million = cpu / (out.rows / 1e6)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
@@ -188,9 +192,16 @@ def main() -> None:
             f"load average {load[0]:.1f} {load[1]:.1f}",
             flush=True,
         )
-    for key, (spent, n) in sorted(stats.items(), key=lambda kv: -kv[1][0]):
-        if spent >= 0.05:
-            print(f"  {spent / (out.rows / 1e6) / args.runs:5.2f} CPU-s/M  ×{n:<3} {key}")
+    millions = out.rows / 1e6 * args.runs
+    in_statements = sum(wall for _, wall, _ in stats.values())
+    for key, (spent, wall, n) in sorted(stats.items(), key=lambda kv: -kv[1][0]):
+        if spent >= 0.05 or wall >= 0.05:
+            print(
+                f"  {spent / millions:5.2f} CPU-s/M  {wall / millions:5.2f} s/M  ×{int(n):<3} {key}"
+            )
+    if stats:
+        outside = (total_elapsed - in_statements) / millions
+        print(f"  elapsed outside the store's statements: {outside:.2f} s/M")
 
 
 if __name__ == "__main__":
