@@ -33,3 +33,20 @@ def test_a_command_that_reads_no_events_starts_without_the_event_engines(tmp_pat
     lines = out.stdout.strip().splitlines()
     assert json.loads(lines[-1]) == {"heavy": []}
     assert json.loads("\n".join(lines[:-1]))["items"] == []  # the command itself answered
+
+
+def test_running_the_app_module_prints_no_runpy_warning(tmp_path: Path) -> None:
+    """``python -m tobloop.cli.app`` (how the tests and benchmarks call the CLI) runs the module
+    once: the package does not import it first."""
+    env = {**os.environ, "TOBLOOP_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "tobloop.cli.app", "workspace", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "RuntimeWarning" not in out.stderr
+    assert json.loads(out.stdout)["items"] == []
