@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 RECEIVED = 1_795_176_000_000  # 2026-11-20T12:00:00Z
 
 
-def stored_record(
+def event_record(
     message_id: str,
     *,
     user: str = "u",
     workspace_id: int = 1,
     timestamp: int = RECEIVED,
     received: int = RECEIVED,
-) -> bytes:
-    """One ``track`` record of event ``E`` by ``user``, as a spool line."""
-    return orjson.dumps(
-        {
-            "workspace_id": workspace_id,
-            "type": "track",
-            "event": "E",
-            "distinct_id": user,
-            "user_id": user,
-            "timestamp": timestamp,
-            "received_at": received,
-            "message_id": message_id,
-            "properties": {},
-            "traits": {},
-            "context": {},
-            "source": "segment",
-        },
-        option=orjson.OPT_APPEND_NEWLINE,
-    )
+    kind: str = "track",
+) -> dict[str, Any]:
+    """One record of a ``kind`` call by ``user`` (a ``track`` call's event is ``E``; an empty
+    ``user`` has no user id)."""
+    return {
+        "workspace_id": workspace_id,
+        "type": kind,
+        "event": "E" if kind == "track" else "",
+        "distinct_id": user,
+        "user_id": user or None,
+        "anonymous_id": None,
+        "timestamp": timestamp,
+        "received_at": received,
+        "message_id": message_id,
+        "properties": {},
+        "traits": {},
+        "context": {},
+        "source": "segment",
+    }
+
+
+def stored_record(message_id: str, **fields: Any) -> bytes:
+    """:func:`event_record` as a spool line."""
+    return orjson.dumps(event_record(message_id, **fields), option=orjson.OPT_APPEND_NEWLINE)

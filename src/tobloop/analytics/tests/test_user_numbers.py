@@ -13,9 +13,9 @@ import pytest
 
 from tobloop.analytics.logic.importing import BULK_SELECT, import_events
 from tobloop.analytics.store.duckdb_store import DuckDBStore
+from tobloop.analytics.tests.records import RECEIVED, event_record
 from tobloop.platform import facade
 
-RECEIVED = 1_795_176_000_000
 MINUTE = 60_000
 
 
@@ -28,21 +28,14 @@ def record(
     kind: str = "track",
     received: int = RECEIVED,
 ) -> dict[str, Any]:
-    return {
-        "workspace_id": workspace_id,
-        "type": kind,
-        "event": "E" if kind == "track" else "",
-        "distinct_id": distinct_id,
-        "user_id": distinct_id or None,
-        "anonymous_id": None,
-        "timestamp": RECEIVED - 1000 * MINUTE + minute * MINUTE,
-        "received_at": received,
-        "message_id": message_id,
-        "properties": {},
-        "traits": {},
-        "context": {},
-        "source": "segment",
-    }
+    return event_record(
+        message_id,
+        user=distinct_id,
+        workspace_id=workspace_id,
+        timestamp=RECEIVED - 1000 * MINUTE + minute * MINUTE,
+        received=received,
+        kind=kind,
+    )
 
 
 def write(path: Path, rows: list[dict[str, Any]]) -> Path:
