@@ -287,7 +287,10 @@ class _Importer:
         when all its lines pass, else line by line (so memory stays bounded and a few bad
         lines only slow down their own part)."""
         total = _Outcome()
-        with tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp:
+        with (
+            self.store.kept_instance(),
+            tempfile.TemporaryDirectory(prefix="tobloop-import-") as tmp,
+        ):
             for part, offset in split_bytes(path, Path(tmp), BULK_BYTES):
                 self.progress("Importing", total.rows, None)
                 out = self._bulk(part)

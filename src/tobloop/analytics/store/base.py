@@ -148,6 +148,12 @@ class EventStore(ABC):
         load's duplicate check cheaper in memory (DuckDB: stored_keys.py). Default: nothing."""
         return None
 
+    @contextmanager
+    def kept_instance(self) -> Iterator[None]:
+        """Around many writes in a row (a bulk import's parts): a store may keep what it
+        would otherwise open and close for each (DuckDB: its instance). Default: nothing."""
+        yield
+
     @abstractmethod
     def load(self, files: Sequence[Path], on_profiles: ProfileHook | None = None) -> LoadResult:
         """Store the normalized record files once each (dedupe by workspace and message id).

@@ -28,8 +28,17 @@ from tobloop.analytics.store.base import (
     profile_row,
     stored_event,
 )
-from tobloop.analytics.store.schema import DUCKDB_DEDUPE_KEY, DUCKDB_RECORD_TYPES
+from tobloop.analytics.store.schema import (
+    DUCKDB_DEDUPE_KEY,
+    DUCKDB_RECORD_TYPES,
+    EVENT_SOURCES,
+    EVENT_TYPES,
+    duckdb_enum,
+)
 from tobloop.analytics.store.stored_keys import WRITES_TABLE, StoredKeys, bump_store_writes
+
+TYPE_ENUM = duckdb_enum(EVENT_TYPES)
+SOURCE_ENUM = duckdb_enum(EVENT_SOURCES)
 
 # Rows per row group of the events store (DuckDB's default is 122,880). A load's rows go
 # straight to new compressed row groups at the insert ("optimistic writing") only when they
@@ -43,11 +52,15 @@ from tobloop.analytics.store.stored_keys import WRITES_TABLE, StoredKeys, bump_s
 # decisions/0006 and docs/performance.md ("Row groups of the events store").
 ROW_GROUP_SIZE = 30_720
 STORE_CATALOG = "event_store"
+# A kept instance's (DuckDBStore.kept_instance) block allocator: DuckDB's buffer blocks come
+# from memory allocated once and never returned, instead of fresh pages from the allocator
+# after each flush (about 240,000 page faults per million imported events, 0.3 CPU-s).
+KEPT_INSTANCE_CONFIG = {"block_allocator_memory": "1GB"}
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS events (
     workspace_id BIGINT NOT NULL,
-    type VARCHAR NOT NULL,
+    type {TYPE_ENUM} NOT NULL,
     event VARCHAR NOT NULL,
     distinct_id VARCHAR NOT NULL,
     user_id VARCHAR,
@@ -61,7 +74,7 @@ CREATE TABLE IF NOT EXISTS events (
     properties JSON,
     traits JSON,
     context JSON,
-    source VARCHAR NOT NULL,
+    source {SOURCE_ENUM} NOT NULL,
     user_number UINTEGER
 );
 CREATE TABLE IF NOT EXISTS user_numbers (
@@ -326,6 +339,16 @@ UPDATE events SET user_number = n.number FROM stored_numbers AS n
 WHERE events.workspace_id = n.workspace_id AND events.distinct_id = n.distinct_id;
 DROP TABLE stored_numbers
 """
+# A store made before the ENUM columns (schema.EVENT_TYPES): its VARCHAR ``type`` and
+# ``source`` converted in place, each when every stored value is one of the ENUM's (a value
+# that is not keeps its column VARCHAR, which reads and loads the same, only slower).
+TEXT_ENUM_COLUMNS = """
+SELECT column_name FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'events'
+  AND column_name IN ('type', 'source') AND data_type = 'VARCHAR'
+ORDER BY column_name
+"""
+ENUM_VALUES = {"type": EVENT_TYPES, "source": EVENT_SOURCES}
 
 CATALOG_EVENTS = """
 INSERT INTO catalog_events
@@ -422,25 +445,62 @@ class DuckDBStore(EventStore):
         # The loading process keeps the stored keys in memory (see stored_keys.py): set by
         # the loader; other processes check a load's keys against the table.
         self.stored_keys: StoredKeys | None = None
-        # Whether the events table is known to have ``user_number`` (checked once).
-        self._numbered = False
+        # Whether the store is known to have the current layout (checked once: _migrate).
+        self._migrated = False
+        # The DuckDB instance kept by ``kept_instance`` (None: one per write).
+        self._kept: duckdb.DuckDBPyConnection | None = None
 
-    def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-        config: dict[str, Any] = {**self.config}
-        if read_only:
-            return duckdb.connect(str(self.path), read_only=True, config=config)
+    def _instance(self, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         # Writers attach the file with smaller row groups (see ROW_GROUP_SIZE); a row group's
         # size is not stored in the file, so every writer must open it this way.
         config["temp_directory"] = str(self.path.with_name(self.path.name + ".tmp"))
-        con = duckdb.connect(":memory:", config=config)
+        return duckdb.connect(":memory:", config=config)
+
+    def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if read_only:
+            return duckdb.connect(str(self.path), read_only=True, config={**self.config})
+        con = self._kept if self._kept is not None else self._instance({**self.config})
         try:
             path = str(self.path).replace("'", "''")
             con.execute(f"ATTACH '{path}' AS {STORE_CATALOG} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
             con.execute(f"USE {STORE_CATALOG}")
         except BaseException:
-            con.close()
+            self._release(con)
             raise
         return con
+
+    def _release(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Close a writer's connection; a kept instance only detaches the file (which lets
+        other processes open it again), or is dropped when it cannot."""
+        if con is not self._kept:
+            con.close()
+            return
+        try:
+            con.execute("USE memory")
+            con.execute(f"DETACH DATABASE IF EXISTS {STORE_CATALOG}")
+        except BaseException:
+            self._kept = None
+            con.close()
+            raise
+
+    @contextmanager
+    def kept_instance(self) -> Iterator[None]:
+        """Writes made inside share one DuckDB instance, which attaches the file for each
+        write and detaches it after (so readers and other writers still get it between
+        writes). Its memory stays with the process: DuckDB's blocks come from a block
+        allocator of BLOCK_ALLOCATOR_MEMORY that is never given back, so a bulk import's parts
+        after the first fault in almost no fresh pages (docs/performance.md, "One DuckDB
+        instance for an import")."""
+        if self._kept is not None:  # nested: the outer one keeps it
+            yield
+            return
+        self._kept = self._instance({**self.config, **KEPT_INSTANCE_CONFIG})
+        try:
+            yield
+        finally:
+            kept, self._kept = self._kept, None
+            if kept is not None:
+                kept.close()
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -450,23 +510,36 @@ class DuckDBStore(EventStore):
             con = self._connect(read_only=False)
             try:
                 con.execute(SCHEMA)
-                if not self._numbered:
-                    self._number_stored_users(con)
+                if not self._migrated:
+                    self._migrate(con)
                 yield con
             finally:
-                con.close()
+                self._release(con)
 
-    def _number_stored_users(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Give a store made before user numbers its ``user_number`` column and numbers."""
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Bring a store made by an earlier version to the current layout (checked once per
+        object): user numbers, then the ENUM columns."""
         if not _scalar(con, HAS_USER_NUMBER):
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute(NUMBER_STORED_USERS)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        self._numbered = True
+            self._in_transaction(con, NUMBER_STORED_USERS)
+        for (column,) in con.execute(TEXT_ENUM_COLUMNS).fetchall():
+            values = ENUM_VALUES[column]
+            listed = ", ".join(f"'{v}'" for v in values)
+            others = _scalar(con, f"SELECT count(*) FROM events WHERE {column} NOT IN ({listed})")
+            if not others:
+                self._in_transaction(
+                    con, f"ALTER TABLE events ALTER {column} SET DATA TYPE {duckdb_enum(values)}"
+                )
+        self._migrated = True
+
+    @staticmethod
+    def _in_transaction(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:

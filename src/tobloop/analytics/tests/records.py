@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 
+from tobloop.analytics.store.schema import dedupe_key
+
 RECEIVED = 1_795_176_000_000  # 2026-11-20T12:00:00Z
 
 
@@ -40,3 +42,35 @@ def event_record(
 def stored_record(message_id: str, **fields: Any) -> bytes:
     """:func:`event_record` as a spool line."""
     return orjson.dumps(event_record(message_id, **fields), option=orjson.OPT_APPEND_NEWLINE)
+
+
+# A store made before user numbers and the ENUM columns (an earlier version's layout).
+OLD_EVENTS = """
+CREATE TABLE events (
+    workspace_id BIGINT NOT NULL, type VARCHAR NOT NULL, event VARCHAR NOT NULL,
+    distinct_id VARCHAR NOT NULL, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
+    timestamp TIMESTAMP NOT NULL, received_at TIMESTAMP NOT NULL, message_id VARCHAR NOT NULL,
+    dedupe_key UBIGINT NOT NULL, previous_id VARCHAR, properties JSON, traits JSON,
+    context JSON, source VARCHAR NOT NULL)
+"""
+
+
+def old_row(workspace_id: int, distinct_id: str, message_id: str) -> list[Any]:
+    return [
+        workspace_id,
+        "track",
+        "E",
+        distinct_id,
+        distinct_id or None,
+        None,
+        None,
+        "2026-01-01 00:00:00",
+        "2026-01-02 00:00:00",
+        message_id,
+        dedupe_key(workspace_id, message_id),
+        None,
+        "{}",
+        "{}",
+        "{}",
+        "segment",
+    ]

@@ -13,7 +13,7 @@ import pytest
 
 from tobloop.analytics.logic.importing import BULK_SELECT, import_events
 from tobloop.analytics.store.duckdb_store import DuckDBStore
-from tobloop.analytics.tests.records import RECEIVED, event_record
+from tobloop.analytics.tests.records import OLD_EVENTS, RECEIVED, event_record, old_row
 from tobloop.platform import facade
 
 MINUTE = 60_000
@@ -248,38 +248,6 @@ def test_a_failed_load_leaves_no_numbers(tmp_path: Path) -> None:
 
 
 # -- a store made before user numbers ---------------------------------------------------------
-
-OLD_EVENTS = """
-CREATE TABLE events (
-    workspace_id BIGINT NOT NULL, type VARCHAR NOT NULL, event VARCHAR NOT NULL,
-    distinct_id VARCHAR NOT NULL, user_id VARCHAR, anonymous_id VARCHAR, account_id VARCHAR,
-    timestamp TIMESTAMP NOT NULL, received_at TIMESTAMP NOT NULL, message_id VARCHAR NOT NULL,
-    dedupe_key UBIGINT NOT NULL, previous_id VARCHAR, properties JSON, traits JSON,
-    context JSON, source VARCHAR NOT NULL)
-"""
-
-
-def old_row(workspace_id: int, distinct_id: str, message_id: str) -> list[Any]:
-    from tobloop.analytics.store.schema import dedupe_key
-
-    return [
-        workspace_id,
-        "track",
-        "E",
-        distinct_id,
-        distinct_id or None,
-        None,
-        None,
-        "2026-01-01 00:00:00",
-        "2026-01-02 00:00:00",
-        message_id,
-        dedupe_key(workspace_id, message_id),
-        None,
-        "{}",
-        "{}",
-        "{}",
-        "segment",
-    ]
 
 
 def test_a_store_made_before_user_numbers_numbers_its_stored_rows(tmp_path: Path) -> None:
