@@ -1,14 +1,15 @@
 """CPU time of the bulk event import, for A/B comparisons on a shared machine.
 
     .venv/bin/python bench/import_cpu.py [--events 2000000] [--file F.ndjson] [--runs 1]
-        [--statements] [--floors]
+        [--statements] [--parts] [--floors]
 
 Imports an NDJSON file of Segment ``track`` events (generated as ``bench/ingest.py`` does,
 and kept beside the other bench data for the next run) into a fresh DuckDB store, in this
 process and without the CLI's start-up, and prints the elapsed time, the CPU time of the
 process (all threads; less sensitive to other work on the machine than the elapsed time),
-CPU seconds per million events, peak RSS and the load average. ``--statements`` adds the CPU
-time of each SQL statement of the store.
+CPU seconds per million events, minor page faults per million, peak RSS and the load average.
+``--statements`` adds the CPU time of each SQL statement of the store, ``--parts`` the time,
+CPU time and page faults of each part.
 
 ``--floors`` measures instead, on a part of one million events (the size the import works
 in), what DuckDB itself costs: reading the columns the import reads, reading and storing them
@@ -41,6 +42,31 @@ sys.path.insert(0, str(ROOT / "bench"))
 def cpu_s() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
+
+
+def minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def timed_parts() -> None:
+    """Print the elapsed time, CPU time and minor page faults of every bulk part (the direct
+    insert and everything in its transaction)."""
+    from tobloop.analytics.store.duckdb_store import DuckDBStore
+
+    insert = DuckDBStore.insert_import
+
+    def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        faults, before, started = minor_faults(), cpu_s(), time.monotonic()
+        try:
+            return insert(self, *args, **kwargs)
+        finally:
+            print(
+                f"  part: {time.monotonic() - started:.2f} s, {cpu_s() - before:.2f} CPU-s, "
+                f"{minor_faults() - faults:,} page faults",
+                flush=True,
+            )
+
+    DuckDBStore.insert_import = timed  # type: ignore[method-assign]
 
 
 def memory_limit() -> str:
@@ -153,6 +179,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--statements", action="store_true")
     parser.add_argument("--floors", action="store_true")
+    parser.add_argument("--parts", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.gettempdir()) / "tobloop-bench-import"
@@ -182,22 +209,26 @@ def main() -> None:
     stats: dict[str, list[float]] = {}
     if args.statements:
         timed_statements(stats)
+    if args.parts:
+        timed_parts()
     total_elapsed = 0.0
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory(dir=work) as tmp:
             store = DuckDBStore(Path(tmp) / "events.duckdb", memory_limit=memory_limit())
             importer = importing._Importer(1, store, lambda rows: None, lambda *a: None)
             load = os.getloadavg()
-            before, started = cpu_s(), time.monotonic()
+            faults, before, started = minor_faults(), cpu_s(), time.monotonic()
             out = importer.ndjson(source, row_offset=0, columns={})
             cpu, elapsed = cpu_s() - before, time.monotonic() - started
+            faults = minor_faults() - faults
             total_elapsed += elapsed
         per_million = cpu / (out.rows / 1e6)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"{out.rows:,} events ({out.stored:,} stored, {len(out.rejected)} rejected): "
             f"{elapsed:.1f} s, {out.rows / elapsed:,.0f} events/s, CPU {cpu:.1f} s = "
-            f"{per_million:.2f} CPU-s per million, peak RSS {peak:.0f} MiB, "
+            f"{per_million:.2f} CPU-s per million, {faults / (out.rows / 1e6):,.0f} page faults "
+            f"per million, peak RSS {peak:.0f} MiB, "
             f"load average {load[0]:.1f} {load[1]:.1f}",
             flush=True,
         )

@@ -426,7 +426,8 @@ def _where(f: EventFilter) -> tuple[str, list[Any]]:
 
 
 class DuckDBStore(EventStore):
-    """Events in ``events.duckdb``; a connection is opened per operation (see base.FileLock)."""
+    """Events in ``events.duckdb``; a connection is opened per operation (see base.FileLock),
+    the file attached per write inside ``kept_instance``."""
 
     name = "duckdb"
 
