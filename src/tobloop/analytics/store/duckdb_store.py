@@ -448,7 +448,9 @@ class DuckDBStore(EventStore):
         self.stored_keys: StoredKeys | None = None
         # Whether the store is known to have the current layout (checked once: _migrate).
         self._migrated = False
-        # The DuckDB instance kept by ``kept_instance`` (None: one per write).
+        # Inside ``kept_instance``: the instance every write attaches the file to (made at the
+        # first write, made again after one that could not detach).
+        self._keeping = False
         self._kept: duckdb.DuckDBPyConnection | None = None
 
     def _instance(self, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
@@ -460,6 +462,8 @@ class DuckDBStore(EventStore):
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         if read_only:
             return duckdb.connect(str(self.path), read_only=True, config={**self.config})
+        if self._keeping and self._kept is None:
+            self._kept = self._instance({**self.config, **KEPT_INSTANCE_CONFIG})
         con = self._kept if self._kept is not None else self._instance({**self.config})
         try:
             path = str(self.path).replace("'", "''")
@@ -472,33 +476,33 @@ class DuckDBStore(EventStore):
 
     def _release(self, con: duckdb.DuckDBPyConnection) -> None:
         """Close a writer's connection; a kept instance only detaches the file (which lets
-        other processes open it again), or is dropped when it cannot."""
+        other processes open it again). One that cannot (a transaction left open by a failed
+        write) is closed, which rolls the transaction back and frees the file as well."""
         if con is not self._kept:
             con.close()
             return
         try:
             con.execute("USE memory")
             con.execute(f"DETACH DATABASE IF EXISTS {STORE_CATALOG}")
-        except BaseException:
+        except duckdb.Error:
             self._kept = None
             con.close()
-            raise
 
     @contextmanager
     def kept_instance(self) -> Iterator[None]:
         """Writes made inside share one DuckDB instance, which attaches the file for each
         write and detaches it after (so readers and other writers still get it between
         writes). Its memory stays with the process: DuckDB's blocks come from a block
-        allocator of BLOCK_ALLOCATOR_MEMORY that is never given back, so a bulk import's parts
-        after the first fault in almost no fresh pages (docs/performance.md, "One DuckDB
-        instance for an import")."""
-        if self._kept is not None:  # nested: the outer one keeps it
+        allocator of KEPT_INSTANCE_CONFIG that is never given back, so a bulk import's parts
+        after the first fault in few fresh pages (docs/decisions/0015)."""
+        if self._keeping:  # nested: the outer one keeps it
             yield
             return
-        self._kept = self._instance({**self.config, **KEPT_INSTANCE_CONFIG})
+        self._keeping = True
         try:
             yield
         finally:
+            self._keeping = False
             kept, self._kept = self._kept, None
             if kept is not None:
                 kept.close()

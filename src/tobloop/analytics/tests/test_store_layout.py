@@ -130,9 +130,9 @@ def test_a_kept_instance_holds_the_store_file_only_during_each_write(tmp_path: P
     path = tmp_path / "events.duckdb"
     store = DuckDBStore(path)
     with store.kept_instance():
+        load(store, tmp_path / "a.ndjson", stored_record("m1"))
         kept = store._kept
         assert kept is not None
-        load(store, tmp_path / "a.ndjson", stored_record("m1"))
         assert open_elsewhere(path) == 1  # between writes the file is free
         load(store, tmp_path / "b.ndjson", stored_record("m2"), stored_record("m1"))
         assert store._kept is kept  # one instance for every write
@@ -159,3 +159,21 @@ def test_a_failed_write_in_a_kept_instance_stores_nothing_and_the_next_one_works
         assert open_elsewhere(path) == 1
         load(store, tmp_path / "c.ndjson", stored_record("m3"))
     assert open_elsewhere(path) == 2
+
+
+def test_a_write_that_leaves_its_transaction_open_frees_the_file_all_the_same(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "events.duckdb"
+    store = DuckDBStore(path)
+    with store.kept_instance():
+        load(store, tmp_path / "a.ndjson", stored_record("m1"))
+        first = store._kept
+        with pytest.raises(RuntimeError), store.writing() as con:
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM events")
+            raise RuntimeError("a write that fails without rolling back")
+        assert open_elsewhere(path) == 1  # rolled back, and the file is free
+        load(store, tmp_path / "b.ndjson", stored_record("m2"))
+        assert store._kept is not None and open_elsewhere(path) == 2
+    assert first is not None
