@@ -161,6 +161,13 @@ def test_a_failed_write_in_a_kept_instance_stores_nothing_and_the_next_one_works
     assert open_elsewhere(path) == 2
 
 
+def fail_without_rolling_back(store: DuckDBStore) -> None:
+    with store.writing() as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM events")
+        raise RuntimeError("a write that fails without rolling back")
+
+
 def test_a_write_that_leaves_its_transaction_open_frees_the_file_all_the_same(
     tmp_path: Path,
 ) -> None:
@@ -169,10 +176,8 @@ def test_a_write_that_leaves_its_transaction_open_frees_the_file_all_the_same(
     with store.kept_instance():
         load(store, tmp_path / "a.ndjson", stored_record("m1"))
         first = store._kept
-        with pytest.raises(RuntimeError), store.writing() as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM events")
-            raise RuntimeError("a write that fails without rolling back")
+        with pytest.raises(RuntimeError):
+            fail_without_rolling_back(store)
         assert open_elsewhere(path) == 1  # rolled back, and the file is free
         load(store, tmp_path / "b.ndjson", stored_record("m2"))
         assert store._kept is not None and open_elsewhere(path) == 2
