@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tobloop.analytics.insights.dialect import Dialect, Params, time_at_least, time_below, ts_ms
 from tobloop.analytics.insights.retention_builder import ANY_EVENT_TYPES
-from tobloop.analytics.insights.runners import QueryEngine
-from tobloop.analytics.insights.service import store_engine
 from tobloop.analytics.store import event_store
+
+if TYPE_CHECKING:
+    from tobloop.analytics.insights.runners import QueryEngine
 
 HAS_ACCOUNT = "account_id IS NOT NULL AND account_id != ''"
 
@@ -147,5 +149,9 @@ GROUP BY f.account_id, f.first_ms"""
 @contextmanager
 def event_facts(*, workspace_id: int, start_ms: int, end_ms: int) -> Iterator[EventFacts]:
     """Facts on the configured event store (empty answers when nothing was ever stored)."""
+    # imported here: the query engines load pyarrow, which commands that never query
+    # events (``tobloop import events``) should not load at start
+    from tobloop.analytics.insights.service import store_engine
+
     with store_engine(event_store()) as engine:
         yield EventFacts(engine, workspace_id=workspace_id, start_ms=start_ms, end_ms=end_ms)

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from tobloop.analytics.insights.dialect import Dialect, Params, time_at_least, time_below, ts_ms
 from tobloop.analytics.insights.retention_builder import ANY_EVENT_TYPES
-from tobloop.analytics.insights.service import store_engine
 from tobloop.analytics.store import EventStore, event_store
 from tobloop.analytics.store.base import ms_to_datetime
 from tobloop.platform.facade import Principal, require
@@ -78,6 +77,10 @@ def account_activity(
     """Usage of every account from day ``start`` (included) to day ``end`` (excluded)."""
     require(principal.scopes, "analytics", "read")
     tz = principal.workspace.timezone
+    # imported here: the query engines load pyarrow, which commands that never query
+    # events (``tobloop import events``) should not load at start
+    from tobloop.analytics.insights.service import store_engine
+
     with store_engine(store or event_store()) as engine:
         if engine is None:
             return {}

@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from tobloop.analytics.hooks import seat_source
@@ -33,12 +34,13 @@ from tobloop.analytics.insights.dialect import Dialect, Params, time_at_least, t
 from tobloop.analytics.insights.models import ActiveQuery
 from tobloop.analytics.insights.periods import local_midnight_ms
 from tobloop.analytics.insights.retention_builder import ANY_EVENT_TYPES
-from tobloop.analytics.insights.runners import ActiveRunner, QueryEngine
-from tobloop.analytics.insights.service import store_engine
 from tobloop.analytics.logic.aarrr import get_aarrr_config
 from tobloop.analytics.store import EventStore, event_store
 from tobloop.analytics.store.base import ms_to_datetime
 from tobloop.platform.facade import Principal, require
+
+if TYPE_CHECKING:
+    from tobloop.analytics.insights.runners import QueryEngine
 
 WEEKS, RECENT_WEEKS = 16, 4
 DEFAULT_KEY_EVENTS, KEY_EVENT_LOOKBACK_DAYS = 5, 90
@@ -156,6 +158,11 @@ def account_usage(
     first = day - timedelta(days=7 * WEEKS - 1)
     hi = local_midnight_ms(day + timedelta(days=1), tz)
     lo30 = local_midnight_ms(day - timedelta(days=29), tz)
+    # imported here: the query engines load pyarrow, which commands that never query
+    # events (``tobloop import events``) should not load at start
+    from tobloop.analytics.insights.runners import ActiveRunner
+    from tobloop.analytics.insights.service import store_engine
+
     with store_engine(store or event_store()) as engine:
         events, source = key_events(principal, engine, day)
         series: list[tuple[date, int, int, int]] = []
