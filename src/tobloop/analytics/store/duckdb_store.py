@@ -502,8 +502,11 @@ class DuckDBStore(EventStore):
         try:
             yield
         finally:
-            self._keeping = False
-            kept, self._kept = self._kept, None
+            # under the writers' lock: another thread of this process may be writing through
+            # the instance (writes take it under that lock)
+            with self.lock.hold(exclusive=True):
+                self._keeping = False
+                kept, self._kept = self._kept, None
             if kept is not None:
                 kept.close()
 
