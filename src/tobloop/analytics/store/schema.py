@@ -132,9 +132,10 @@ CALL_TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"}
 
 # Every ``type`` and ``source`` a record can have (the normalizers produce no others). DuckDB
 # stores the two columns as ENUMs of these: one byte per row, where a VARCHAR column costs a
-# string dictionary per row group to write (0.25 CPU-s less per million imported events;
-# docs/performance.md, "Call types and sources as ENUMs"). A store made before keeps its
-# VARCHAR columns until its first write converts them (duckdb_store.DuckDBStore.writing).
+# string dictionary per row group to write (0.04–0.11 CPU-s less per million imported events;
+# docs/performance.md, "One DuckDB instance for an import; `type` and `source` as ENUMs").
+# A store made before keeps its VARCHAR columns until its first write converts them
+# (duckdb_store.DuckDBStore._migrate; docs/decisions/0015).
 # Sorted, so that DuckDB orders them (ORDER BY, min, max) as it orders their text.
 EVENT_TYPES: tuple[str, ...] = tuple(sorted(CALL_TYPES | {"item"}))
 EVENT_SOURCES: tuple[str, ...] = ("import", "segment", "sensors")
