@@ -257,6 +257,41 @@ def test_files_are_split_into_parts_of_whole_lines(tmp_path: Path, ending: bytes
     assert (whole, offset, more) == (source, 0, [])  # a small file is read in place
 
 
+def test_the_next_part_is_made_while_the_current_one_is_used() -> None:
+    import threading
+
+    from tobloop.analytics.logic.importing import made_ahead
+
+    made = [threading.Event() for _ in range(4)]
+    makers: set[str] = set()
+    closed = threading.Event()
+
+    def parts() -> Any:
+        try:
+            for n in range(4):
+                makers.add(threading.current_thread().name)
+                made[n].set()
+                yield n
+        finally:
+            closed.set()
+
+    seen = []
+    for n in made_ahead(parts()):
+        # the next part gets made while this one is in use (the last has no next)
+        seen.append(n + 1 == 4 or made[n + 1].wait(timeout=10))
+    assert seen == [True] * 4
+    assert threading.current_thread().name not in makers
+    assert closed.is_set()
+
+    for event in made:
+        event.clear()
+    closed.clear()
+    for n in made_ahead(parts()):
+        if n == 1:
+            break  # the caller stops early: the part made ahead is finished, the source closed
+    assert [e.is_set() for e in made] == [True, True, True, False] and closed.is_set()
+
+
 def test_rejected_rows_keep_their_line_numbers_across_parts(
     principal: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
