@@ -351,40 +351,43 @@ ORDER BY column_name
 """
 ENUM_VALUES = {"type": EVENT_TYPES, "source": EVENT_SOURCES}
 
-CATALOG_EVENTS = """
-INSERT INTO catalog_events
-SELECT workspace_id, type, coalesce(event, ''), count(*), epoch_ms(min(timestamp)),
-       epoch_ms(max(timestamp))
+# The load's shapes: rows of one (workspace, type, event) with the same property keys (of
+# track/page/screen calls; traits of identify/group calls) counted together, with their first
+# and last times. Both catalogs come from them, so the load is read once for both (json_keys
+# gives no keys for anything but an object).
+CATALOG_SHAPES = """
+CREATE OR REPLACE TEMP TABLE load_shapes AS
+SELECT workspace_id, type, coalesce(event, '') AS event,
+       json_keys(CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END) AS keys,
+       count(*) AS n, min(timestamp) AS first_seen, max(timestamp) AS last_seen
 FROM fresh GROUP BY ALL
 """
 
-# Properties of track/page/screen calls, traits of identify/group calls: every key counted,
-# up to three example values (a JSON array of JSON texts) taken from the first rows of the
-# load: extracting them all is the slow part. Rows with the same keys are counted together
-# before the keys are unnested (most events of a name share their keys: a third of the cost);
-# json_keys gives no keys for anything but an object. ``docs`` is not materialized: the shapes
-# read the load once, the examples only its first rows (a copy of every document cost as much
-# as the counting).
+CATALOG_EVENTS = """
+INSERT INTO catalog_events
+SELECT workspace_id, type, event, sum(n), epoch_ms(min(first_seen)), epoch_ms(max(last_seen))
+FROM load_shapes GROUP BY ALL
+"""
+
+# Every key counted (from the shapes: most events of a name share their keys), with up to three
+# example values (a JSON array of JSON texts) taken from the first rows of the load: extracting
+# them all is the slow part.
 CATALOG_PROPERTIES = """
 INSERT INTO catalog_properties
-WITH docs AS NOT MATERIALIZED (
-    SELECT workspace_id, type, coalesce(event, '') AS event, timestamp,
-           CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END AS doc
-    FROM fresh),
-shapes AS (
-    SELECT workspace_id, type, event, json_keys(doc) AS keys, count(*) AS n,
-           min(timestamp) AS first_seen, max(timestamp) AS last_seen
-    FROM docs GROUP BY workspace_id, type, event, keys),
-keyed AS (
+WITH keyed AS (
     SELECT workspace_id, type, event, unnest(keys) AS key, n, first_seen, last_seen
-    FROM shapes),
+    FROM load_shapes),
 examples AS (
     SELECT workspace_id, type, event, key,
            to_json(list_slice(list(DISTINCT json_extract(
                doc, '/' || replace(replace(key, '~', '~0'), '/', '~1'))::VARCHAR), 1, 3))
                ::VARCHAR AS example
     FROM (SELECT *, unnest(json_keys(doc)) AS key
-          FROM (SELECT * FROM docs LIMIT 20000) WHERE json_type(doc) = 'OBJECT')
+          FROM (SELECT workspace_id, type, coalesce(event, '') AS event,
+                       CASE WHEN type IN ('identify', 'group') THEN traits ELSE properties END
+                           AS doc
+                FROM fresh LIMIT 20000)
+          WHERE json_type(doc) = 'OBJECT')
     GROUP BY workspace_id, type, event, key)
 SELECT k.workspace_id, k.type, k.event, k.key, sum(k.n), any_value(x.example),
        epoch_ms(min(k.first_seen)), epoch_ms(max(k.last_seen))
@@ -424,6 +427,13 @@ def _where(f: EventFilter) -> tuple[str, list[Any]]:
         clauses.append("timestamp < epoch_ms(?::BIGINT)")
         params.append(f.end_ms)
     return " AND ".join(clauses), params
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> None:
+    """The event and property catalogs' rows of the load in ``fresh``."""
+    con.execute(CATALOG_SHAPES)
+    con.execute(CATALOG_EVENTS)
+    con.execute(CATALOG_PROPERTIES)
 
 
 def import_repeats(con: duckdb.DuckDBPyConnection) -> bool:
@@ -660,11 +670,10 @@ class DuckDBStore(EventStore):
                 con.execute(
                     IMPORT_NUMBERS, {"workspace": workspace, "received": received, "top": top}
                 )
-                con.execute(CATALOG_EVENTS)
-                con.execute(CATALOG_PROPERTIES)
+                _catalog(con)
                 # Counted as a write, so in-memory stored keys (stored_keys.py) read again.
                 bump_store_writes(con)
-                con.execute("DROP VIEW fresh")
+                con.execute("DROP VIEW fresh; DROP TABLE load_shapes")
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -733,14 +742,13 @@ class DuckDBStore(EventStore):
             con.execute(LOAD_NUMBERS)
             con.execute(ADD_NUMBERS)
             con.execute(INSERT_EVENTS)
-            con.execute(CATALOG_EVENTS)
-            con.execute(CATALOG_PROPERTIES)
+            _catalog(con)
         writes = bump_store_writes(con) if stored else None
         con.execute(
             "DROP VIEW IF EXISTS fresh; DROP TABLE IF EXISTS fresh_rows; "
             "DROP TABLE IF EXISTS linked_users; DROP TABLE IF EXISTS new_links; "
             "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS staging; "
-            "DROP TABLE IF EXISTS load_numbers"
+            "DROP TABLE IF EXISTS load_numbers; DROP TABLE IF EXISTS load_shapes"
         )
         return LoadResult(rows=rows, stored=stored, duplicates=rows - stored), writes
 
