@@ -18,14 +18,10 @@ half its size, so each key is copied O(log n) times and a look-up searches O(log
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    Keys = np.ndarray[Any, np.dtype[np.uint64]]
+import numpy as np
 
 WRITES_TABLE = "CREATE TABLE IF NOT EXISTS store_writes (n UBIGINT NOT NULL)"
 
@@ -40,12 +36,12 @@ INSERT INTO duplicate_keys
 SELECT ?::BIGINT, unnest(?::UBIGINT[]), true
 """
 
+Keys = np.ndarray[Any, np.dtype[np.uint64]]
+
 
 def sorted_unique(values: np.ndarray[Any, Any]) -> Any:
     """The distinct values, sorted: ``np.unique`` without its cost (numpy 2.4 takes 24–39 ms
     for a load's 120,000 keys, a sort and a comparison of neighbours 2 ms)."""
-    import numpy as np
-
     ordered = np.sort(values)
     if len(ordered) < 2:
         return ordered
@@ -84,8 +80,6 @@ class StoredKeys:
         Call inside the load's transaction, before its events are inserted; then
         :meth:`committed` after the commit, or :meth:`rolled_back`.
         """
-        import numpy as np  # here, not at the top: only a loading process needs it
-
         writes = store_writes(con)
         if writes != self._writes:  # another writer since this process's last load
             self._runs.clear()
@@ -120,8 +114,6 @@ class StoredKeys:
     # -- the sorted runs ---------------------------------------------------------------------
 
     def _contains(self, con: duckdb.DuckDBPyConnection, workspace: int, keys: Keys) -> Any:
-        import numpy as np
-
         runs = self._runs.get(workspace)
         if runs is None:
             stored = con.execute(
@@ -137,8 +129,6 @@ class StoredKeys:
         return found
 
     def _add(self, workspace: int, new: Keys) -> None:
-        import numpy as np
-
         runs = self._runs.setdefault(workspace, [])
         runs.append(new)  # sorted and unique (sorted_unique)
         while len(runs) > 1 and 2 * len(runs[-1]) >= len(runs[-2]):
