@@ -19,13 +19,13 @@ account_id    VARCHAR NULL           Nullable(String)             account extern
 timestamp     TIMESTAMP (UTC)        DateTime64(3, 'UTC')         when it happened (ms, skew-
                                                                   corrected with sentAt)
 received_at   TIMESTAMP (UTC)        DateTime64(3, 'UTC')         when tobloop received it
-message_id    VARCHAR                String                       messageId (Sensors: sa:hash)
+message_id    VARCHAR (zstd)         String                       messageId (Sensors: sa:hash)
 dedupe_key    UBIGINT                UInt64                       first 8 bytes of
                                                                   md5("workspace_id:message_id")
 previous_id   VARCHAR NULL           Nullable(String)             alias: the previous id
 properties    JSON                   String (JSON text)           event properties
 traits        JSON                   String (JSON text)           identify/group traits
-context       JSON                   String (JSON text)           context (library, ip, page, …)
+context       JSON (zstd)            String (JSON text)           context (library, ip, page, …)
 source        ENUM (EVENT_SOURCES)   LowCardinality(String)       segment, sensors or import
 user_number   UINTEGER (last)        —                            DuckDB only: the user's number
                                                                   in ``user_numbers``, 0 for an

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from tobloop.analytics.logic.importing import BULK_STAGE, import_events
+from tobloop.analytics.store.base import ms_to_datetime
 from tobloop.analytics.store.duckdb_store import DuckDBStore
 from tobloop.platform import facade
 
@@ -373,8 +374,9 @@ def test_the_bulk_checks_shortcuts_take_nothing_the_line_by_line_check_refuses(
     principal: Any, tmp_path: Path
 ) -> None:
     """Ids and event names that start with a letter skip the regular expressions, and the usual
-    time shape is matched by a GLOB: the bulk path may refuse a line the line-by-line check
-    takes (the part then goes line by line), never take one it refuses."""
+    time shape is parsed by strptime: the bulk path may refuse a line the line-by-line check
+    takes (the part then goes line by line), never take one it refuses, nor store another time
+    than it would."""
     import time
 
     from tobloop.analytics.ingest import segment
@@ -393,6 +395,15 @@ def test_the_bulk_checks_shortcuts_take_nothing_the_line_by_line_check_refuses(
         "2025-03-1415:09:26.535Z",
         "2025-03-14T15:09:26,535Z",
         "2025-03-14T15:09:2\u0663.5Z",
+        # strptime skips spaces and lets a field have fewer digits than its format's
+        " 2025-03-14T15:09:26.53Z",
+        "2025-03-14T15:09:26.53Z ",
+        "2025-3-14T15:09:26.5355Z",
+        "2025-03-14T15:09:26.5Z\t",
+        "2025-03-14T15:09:26.5Z",
+        "2025-02-30T15:09:26.535Z",
+        "2025-03-14T24:00:00.000Z",
+        "+025-03-14T15:09:26.535Z",
     ]
     base = {"type": "track", "event": "E", "userId": "u", "messageId": "m",
             "timestamp": "2025-03-14T15:09:26.535Z"}  # fmt: skip
@@ -402,17 +413,23 @@ def test_the_bulk_checks_shortcuts_take_nothing_the_line_by_line_check_refuses(
     store = DuckDBStore(tmp_path / "e.duckdb")
     importer = _Importer(principal.workspace_id, store, lambda rows: None, lambda *a: None)
     received = int(time.time() * 1000)
+    python_times: dict[str, int] = {}
     for i, row in enumerate(rows):
         if isinstance(row["messageId"], str) and row["messageId"]:
             row = {**row, "messageId": f"{row['messageId']}-{i}"}
         try:
-            segment.normalize(dict(row), workspace_id=1, received_ms=received,
-                              source="import", history=True)  # fmt: skip
+            record = orjson.loads(segment.normalize(dict(row), workspace_id=1, received_ms=received,
+                                                    source="import", history=True))  # fmt: skip
+            python_times[record["message_id"]] = record["timestamp"]
             python_takes = True
         except segment.Rejected:
             python_takes = False
         bulk_takes = importer._bulk(write(tmp_path / f"{i}.ndjson", [row])) is not None
         assert python_takes or not bulk_takes, row
+    stored = store.all_events(principal.workspace_id)
+    assert {e.message_id: e.timestamp for e in stored} == {
+        e.message_id: ms_to_datetime(python_times[e.message_id]) for e in stored
+    }
     assert importer._bulk(write(tmp_path / "usual.ndjson", [{**base, "messageId": "u"}]))
 
 
@@ -551,3 +568,48 @@ def test_parts_without_profile_calls_are_inserted_directly_with_the_same_result(
     assert _catalog_counts(fast, principal.workspace_id) == _catalog_counts(
         slow, principal.workspace_id
     )
+
+
+def test_the_bulk_path_reads_every_time_it_vouches_for_as_python_does() -> None:
+    """The bulk path's reading of a time (strptime for the usual shape, else DuckDB's cast where
+    the pattern vouches for the text) against segment.parse_time_ms, the line-by-line path's, on
+    dates × separators × times × zones: whatever the bulk path takes, Python takes and reads as
+    the same millisecond. DuckDB's cast reads hour 24 and ignores offsets of 24 hours or 60
+    minutes, which Python refuses; the pattern leaves those to the line-by-line check."""
+    import itertools
+
+    import pyarrow as pa
+
+    from tobloop.analytics.ingest import segment
+    from tobloop.analytics.logic.importing import TIME_OK, TS_ANY, TS_USUAL
+
+    dates = ["2025-03-14", "2024-02-29", "2025-02-29", "2025-12-31", "2025-13-01", "2025-01-32"]
+    times = ["", "24", "23", "24:00", "23:59", "24:00:00", "23:59:59", "23:59:60", "12:60:00",
+             "12:30:45.1", "12:30:45.123", "12:30:45.123456", "12:30:45.1234567", "12:30:45.",
+             "24:00:00.000", "07:08:09.010"]  # fmt: skip
+    zones = ["", "Z", "z", "+05", "+0530", "+05:30", "-23:59", "+24:00", "+23:60", "-00:00",
+             "+12:00:00", "+5", "+05:3", " NZ"]  # fmt: skip
+    texts = sorted(
+        {d + z for d in dates for z in zones}
+        | {d + s + t + z for d, s, t, z in itertools.product(dates, "T t", times[1:], zones)}
+        | {" 2025-03-14T07:08:09.010Z", "2025-03-14T07:08:09.01Z ", "2025-3-14T07:08:09.0100Z"}
+    )
+    con = duckdb.connect()
+    con.register("texts", pa.table({"ts_text": texts}))
+    rows = con.execute(
+        f"SELECT ts_text, ts, {TIME_OK} FROM (SELECT *, {TS_ANY} AS ts FROM "
+        f"(SELECT ts_text, {TS_USUAL} AS ts_usual FROM texts))"
+    ).fetchall()
+
+    def python(text: str) -> int | None:
+        try:
+            return segment.parse_time_ms(text, "timestamp")
+        except segment.Rejected:
+            return None
+
+    taken = {text: ts for text, ts, ok in rows if ok and ts is not None}
+    assert len(rows) == len(texts) > 3000
+    assert {text: python(text) for text in taken} == taken
+    # and the usual shapes are among them
+    assert taken["2025-03-14T07:08:09.010Z"] == python("2025-03-14T07:08:09.010Z")
+    assert taken["2025-12-31T23:59:59+05:30"] == python("2025-12-31T23:59:59+05:30")

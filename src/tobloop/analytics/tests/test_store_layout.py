@@ -67,6 +67,24 @@ def test_a_new_store_keeps_type_and_source_as_enums(tmp_path: Path) -> None:
     assert rows == [("identify", "segment"), ("track", "segment")]
 
 
+def test_a_new_store_compresses_message_ids_and_contexts_with_zstd(tmp_path: Path) -> None:
+    """The two columns only read back with whole events are written with zstd (cheaper to write
+    than DuckDB's dictionary/FSST, docs/performance.md); the others keep DuckDB's choice."""
+    store = DuckDBStore(tmp_path / "events.duckdb")
+    load(store, tmp_path / "r.ndjson", *(stored_record(f"m{i}") for i in range(200)))
+    with store.reading() as con:
+        assert con is not None
+        used = dict(
+            con.execute(
+                "SELECT column_name, string_agg(DISTINCT compression, ',') "
+                "FROM pragma_storage_info('events') WHERE segment_type <> 'VALIDITY' GROUP BY 1"
+            ).fetchall()
+        )
+        assert con.execute("SELECT count(DISTINCT message_id) FROM events").fetchone() == (200,)
+    assert (used["message_id"], used["context"]) == ("ZSTD", "ZSTD")
+    assert "ZSTD" not in used["distinct_id"]
+
+
 def old_store(path: Path, rows: list[list[Any]]) -> None:
     con = duckdb.connect(str(path))
     con.execute(OLD_EVENTS)
