@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tobloop.analytics.insights.models import FunnelQuery, RetentionQuery
+from tobloop.analytics.insights.models import By, FunnelQuery, RetentionQuery
 from tobloop.analytics.insights.service import funnel_dropped, run_funnel, run_retention
 from tobloop.analytics.store import EventStore, open_store
 from tobloop.analytics.store.schema import COLUMNS, dedupe_key
@@ -94,7 +94,7 @@ def test_store_backed_funnel_and_retention_use_the_workspace_time_zone(
     )
     # when
     by_user = run_funnel(principal(1), funnel, store=store)
-    by_account = run_funnel(principal(1), funnel.model_copy(update={"by": "account"}), store=store)
+    by_account = run_funnel(principal(1), funnel.model_copy(update={"by": By.ACCOUNT}), store=store)
     cohorts = run_retention(principal(1), retention, store=store)
     # then
     assert [(s.count, s.conversion) for s in by_user.steps] == [(2, 1.0), (1, 0.5)]
