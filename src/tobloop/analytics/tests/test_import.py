@@ -252,6 +252,8 @@ def test_files_are_split_into_parts_of_whole_lines(tmp_path: Path, ending: bytes
     assert [body.count(b"\n") for _, body in got] == [3, 3, 3, 1 if ending else 0]
     assert [offset for offset, _ in got] == [0, 21, 42, 63]
     assert b"".join(body for _, body in got) == source.read_bytes()
+    # each part is written over the one two before it, renamed (the last, shorter, cut)
+    assert sorted(f.name for f in parts.iterdir()) == ["part-2.ndjson", "part-3.ndjson"]
     assert [count_lines(source, offset) for offset, _ in got] == [0, 3, 6, 9]
     assert count_lines(source) == 10
     (whole, offset), *more = list(split_bytes(source, parts, 1000))
