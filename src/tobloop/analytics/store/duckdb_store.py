@@ -62,11 +62,11 @@ STORE_CATALOG = "event_store"
 # after each flush (about 240,000 page faults per million imported events, 0.3 CPU-s).
 KEPT_INSTANCE_CONFIG = {"block_allocator_memory": "1GB"}
 
-# ``message_id`` and ``context`` are only read back with whole events (the live events page,
-# exports), never filtered or grouped on: they are written with zstd, which costs about half of
-# DuckDB's own choice for strings (dictionary + FSST) to write: 0.25 CPU-s less per million
-# imported events, for 3 MB more per million message ids and 7 MB less per million contexts
-# (docs/performance.md, "zstd for message ids and contexts"). A store made before keeps its
+# ``message_id`` and ``context`` are only read back with whole events (the Live events page),
+# never filtered or grouped on: they are written with zstd, which costs about half of DuckDB's
+# own choice for strings (dictionary + FSST) to write: 0.25 CPU-s less per million imported
+# events. Contexts as browser libraries send them take a fifth of the space; the benchmark's
+# tiny ones 4 MB more per million events (docs/decisions/0016). A store made before keeps its
 # columns as they were (DuckDB cannot change a column's compression in place).
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS events (
